@@ -1,0 +1,3 @@
+"""galaxybench: measure what this computer can do for deep-learning image classification."""
+
+__version__ = "0.1.0"

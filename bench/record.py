@@ -1,0 +1,106 @@
+"""The result record: one JSON object per cell in RUN_DIR/results.jsonl.
+
+FIELDS is the single source of truth for every key a record may carry, with its unit and meaning;
+the README's schema table and the schema test are generated from / checked against it. Units live
+in field names (``_s``, ``_ms``, ``_mb``, ``_img_s``, ``_gflop_s``). Absent measurements are
+``null`` (never 0), and ``unavailable`` says why where a tracker could not measure.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+STATUSES = ("ok", "skipped", "oom", "error", "timeout", "nan")
+
+# The cell's configuration, copied flat into every record (see bench/cell.py).
+CONFIG_FIELDS: dict[str, str] = {
+    "dataset": "dataset name: mnist, cifar10, galaxy10, galaxy10_sdss, digits, h5:PATH, synthetic:HxWxC:K:N",
+    "model": "model name from the registry (python -m bench models)",
+    "device": "cpu or gpu:N",
+    "threads": "TensorFlow intra-op threads, or 'auto' for TensorFlow's default",
+    "inter_threads": "TensorFlow inter-op threads, or 'auto'",
+    "batch_size": "images per training/inference step",
+    "precision": "float32, mixed_float16 or mixed_bfloat16 (Keras mixed-precision policy)",
+    "jit_compile": "XLA jit_compile passed to model.compile",
+    "pipeline": "input pipeline mode: memory, stream, cache or tfio",
+    "mode": "throughput, train or budget",
+    "seed": "seed for splits, shuffling and weights",
+    "warmup_steps": "throughput: untimed steps before timing",
+    "steps": "throughput: timed steps per repeat",
+    "repeats": "throughput: timed repeats (median/min/max are over these)",
+    "epochs": "train: maximum epochs (null: the model recipe's)",
+    "budget_s": "budget: wall-clock training budget in seconds",
+    "target_accuracy": "train/budget: validation accuracy whose first crossing is timed",
+    "max_train_examples": "train/budget: cap on training examples (null: the whole split)",
+    "timeout_s": "the runner kills the cell's process after this many seconds",
+}
+
+MEASUREMENT_FIELDS: dict[str, str] = {
+    # identity and outcome
+    "schema_version": "record format version",
+    "cell_id": "stable id of the cell config (same config, same id, across runs and machines)",
+    "status": "ok, skipped, oom, error, timeout or nan",
+    "reason": "why the cell is not ok (skipped/failed), one line; null when ok",
+    "log_tail": "last lines of the cell's log when it failed",
+    "started_at": "ISO-8601 UTC time the cell's process started",
+    "finished_at": "ISO-8601 UTC time the record was written",
+    "wall_s": "whole cell wall time, process start to record, seconds",
+    "synthetic": "true when the data is synthetic (no accuracy is ever reported for it)",
+    "data_verified": "true when the data file's checksum matched the published one",
+    "dataset_path": "the HDF5 file the cell read",
+    "input_shape": "image shape fed to the model [H, W, C]",
+    "num_classes": "number of classes",
+    "train_examples": "examples in the training split used",
+    "device_name": "what TensorFlow ran on (CPU model or GPU name)",
+    "tf_version": "TensorFlow version in the cell's process",
+    "keras_version": "Keras version in the cell's process",
+    "unavailable": "{measurement: reason} for trackers that could not measure here",
+    # model
+    "params": "trainable + non-trainable parameters",
+    "forward_flops_per_image": "forward-pass FLOPs per image (multiply-add = 2 FLOPs)",
+    "train_flops_per_image": "training FLOPs per image (3 x forward)",
+    # throughput
+    "compile_s": "first (tracing/compiling) train step, seconds, excluded from throughput",
+    "train_img_s": "median training images/second over repeats",
+    "train_img_s_min": "slowest repeat",
+    "train_img_s_max": "fastest repeat",
+    "train_img_s_runs": "each repeat's training images/second",
+    "infer_img_s": "median inference images/second over repeats",
+    "infer_img_s_min": "slowest repeat",
+    "infer_img_s_max": "fastest repeat",
+    "infer_img_s_runs": "each repeat's inference images/second",
+    "step_ms_p50": "training step time, 50th percentile, milliseconds",
+    "step_ms_p90": "training step time, 90th percentile, milliseconds",
+    "step_ms_p99": "training step time, 99th percentile, milliseconds",
+    "pipeline_img_s": "the input pipeline alone, images/second",
+    "cached_train_img_s": "training on one cached batch (no input pipeline), images/second",
+    "input_bound": "true when the pipeline alone is slower than training on a cached batch",
+    "train_gflop_s": "achieved training GFLOP/s (train_flops_per_image x train_img_s)",
+    "peak_gflop_s": "measured float32 GEMM peak of the device, GFLOP/s",
+    "peak_fraction": "train_gflop_s / peak_gflop_s",
+    # memory
+    "peak_rss_mb": "peak resident memory of the cell's process (kernel ru_maxrss), MB",
+    "rss_timeline_mb": "sampled [seconds, MB] pairs of the process's resident memory",
+    "gpu_peak_mb": "peak GPU memory allocated by TensorFlow, MB (null without a GPU)",
+    "gpu_nvml_used_mb": "GPU memory in use per NVML at the end of the cell, MB",
+    # train / budget
+    "epochs_run": "epochs actually trained",
+    "epoch_s": "wall time of each epoch, seconds",
+    "history": "per-epoch {loss, accuracy, val_loss, val_accuracy}",
+    "best_epoch": "epoch whose weights were restored (1-based)",
+    "train_s": "training wall time, seconds",
+    "time_to_target_s": "training seconds until val accuracy first reached target_accuracy (null: never)",
+    "test_accuracy": "accuracy on the held-out test split",
+    "test_loss": "loss on the held-out test split",
+    "macro_precision": "unweighted mean of per-class precision",
+    "macro_recall": "unweighted mean of per-class recall",
+    "macro_f1": "unweighted mean of per-class F1",
+    "weighted_precision": "support-weighted mean of per-class precision",
+    "weighted_recall": "support-weighted mean of per-class recall",
+    "weighted_f1": "support-weighted mean of per-class F1",
+    "per_class": "[{class, name, precision, recall, f1, support}] on the test split",
+    "confusion_matrix": "counts, rows = true class, columns = predicted class",
+    "class_names": "class names in label order",
+}
+
+FIELDS: dict[str, str] = {**CONFIG_FIELDS, **MEASUREMENT_FIELDS}

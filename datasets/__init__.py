@@ -1,0 +1,1 @@
+"""Datasets: specs, download/verify/import, the HDF5 store and the tf.data pipeline."""

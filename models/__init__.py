@@ -1,0 +1,1 @@
+"""The model zoo: one module per network, a registry, and FLOP counting."""

@@ -1,0 +1,30 @@
+"""Shared fixtures: the real MNIST test set, an isolated data dir, quiet TensorFlow."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist"
+
+
+@pytest.fixture
+def mnist_dir() -> Path:
+    """The real MNIST t10k IDX pair (../shared/data/mnist); skip if this checkout has none beside it."""
+    if not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"real MNIST files not found at {SHARED_MNIST}")
+    return SHARED_MNIST
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty data cache dir, set as BENCH_DATA_DIR so no test touches the user's cache."""
+    d = tmp_path / "data"
+    d.mkdir()
+    monkeypatch.setenv("BENCH_DATA_DIR", str(d))
+    return d
