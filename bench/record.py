@@ -15,6 +15,7 @@ STATUSES = ("ok", "skipped", "oom", "error", "timeout", "nan")
 # The cell's configuration, copied flat into every record (see bench/cell.py).
 CONFIG_FIELDS: dict[str, str] = {
     "dataset": "dataset name: mnist, cifar10, galaxy10, galaxy10_sdss, digits, h5:PATH, synthetic:HxWxC:K:N",
+    "stands_for": "for synthetic data: the real dataset whose shape it copies (null otherwise)",
     "model": "model name from the registry (python -m bench models)",
     "device": "cpu or gpu:N",
     "threads": "TensorFlow intra-op threads, or 'auto' for TensorFlow's default",
@@ -51,6 +52,7 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "input_shape": "image shape fed to the model [H, W, C]",
     "num_classes": "number of classes",
     "train_examples": "examples in the training split used",
+    "full_epoch_examples": "training images in one epoch of the full real dataset (stands_for's when synthetic)",
     "device_name": "what TensorFlow ran on (CPU model or GPU name)",
     "tf_version": "TensorFlow version in the cell's process",
     "keras_version": "Keras version in the cell's process",
