@@ -97,7 +97,7 @@ def memory_dataset(
             if order is None:
                 yield images[s : s + batch_size], y[s : s + batch_size]
             else:
-                j = np.sort(order[s : s + batch_size])
+                j = order[s : s + batch_size]
                 yield images[j], y[j]
 
     sig = _signature(images.shape[1:])
@@ -130,14 +130,15 @@ def stream_dataset(
                 yield x, y
 
     sig = _signature(shape)
-    ds = _epochs(repeat).flat_map(
-        lambda e: tf.data.Dataset.from_generator(rows, args=(e,), output_signature=sig)
-    )
-    ds = ds.unbatch()
-    if shuffle:
-        buffer = max(batch_size, SHUFFLE_BUFFER_BYTES // image_bytes)
-        ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    buffer = max(batch_size, SHUFFLE_BUFFER_BYTES // image_bytes)
+
+    def epoch(e: tf.Tensor) -> tf.data.Dataset:
+        ds = tf.data.Dataset.from_generator(rows, args=(e,), output_signature=sig).unbatch()
+        if shuffle:  # inside the epoch, so no example crosses into the next one
+            ds = ds.shuffle(buffer, seed=seed)
+        return ds.batch(batch_size)
+
+    return _epochs(repeat).flat_map(epoch).prefetch(tf.data.AUTOTUNE)
 
 
 def build_cache(path: Path, idx: np.ndarray, labels: np.ndarray, cache: Path) -> Path:
