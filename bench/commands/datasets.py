@@ -33,8 +33,10 @@ def _list(root: Path, console: Console) -> int:
     from datasets.specs import SPECS
 
     table = Table(title=f"datasets in {root}")
-    for col in ("name", "shape", "classes", "images", "present", "where", "verified"):
-        table.add_column(col)
+    for col in ("name", "shape", "classes", "images", "present"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("where", overflow="fold")
+    table.add_column("verified")
     for name, spec in SPECS.items():
         st = sources.status(root, name)
         shape = "x".join(map(str, spec.image_shape))
