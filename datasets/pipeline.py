@@ -19,10 +19,11 @@ import h5py
 import numpy as np
 import tensorflow as tf
 
+from datasets import chunkread
 from datasets.h5store import IMAGES, LABELS
 
 BLOCK_BYTES = 32 << 20  # one contiguous read
-SHUFFLE_BUFFER_BYTES = 96 << 20  # bounded memory for the stream shuffle buffer
+SHUFFLE_BUFFER_BYTES = 96 << 20  # bounded memory for the stream shuffle window
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,31 @@ def plan_blocks(idx: np.ndarray, labels: np.ndarray, rows: int) -> list[Block]:
     return blocks
 
 
-def read_block(images: h5py.Dataset, block: Block) -> np.ndarray:
-    """The block's split rows, read as one contiguous slice."""
-    x = images[block.start : block.stop]
-    return x if block.keep is None else x[block.keep]
+class BlockReader:
+    """Reads blocks of one open dataset into reusable buffers (fresh big allocations page-fault slowly)."""
+
+    def __init__(self, images: h5py.Dataset, rows: int) -> None:
+        self.images = images
+        self.parallel = chunkread.supported(images)
+        self.tmp = np.empty((rows, *images.shape[1:]), dtype=np.uint8)
+
+    def read_into(self, block: Block, dst: np.ndarray) -> int:
+        """Write the block's split rows to the start of ``dst``; returns how many."""
+        n = block.stop - block.start
+        if self.parallel:
+            needed = None if block.keep is None else block.start + block.keep
+            src = chunkread.read_rows(self.images, block.start, block.stop, self.tmp, needed)
+        elif block.keep is None:
+            self.images.read_direct(dst, np.s_[block.start : block.stop], np.s_[0:n])
+            return n
+        else:
+            self.images.read_direct(self.tmp, np.s_[block.start : block.stop], np.s_[0:n])
+            src = self.tmp[:n]
+        if block.keep is None:
+            dst[:n] = src
+            return n
+        np.take(src, block.keep, axis=0, out=dst[: len(block.keep)])
+        return len(block.keep)
 
 
 def read_rows(path: Path, idx: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -69,11 +91,10 @@ def read_rows(path: Path, idx: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
         shape = images.shape[1:]
         out = np.empty((len(idx), *shape), dtype=np.uint8)
         rows = block_rows(int(np.prod(shape)), images.chunks[0] if images.chunks else None)
+        reader = BlockReader(images, rows)
         pos = 0
         for block in plan_blocks(idx, labels, rows):
-            x = read_block(images, block)
-            out[pos : pos + len(x)] = x
-            pos += len(x)
+            pos += reader.read_into(block, out[pos:])
     return out, labels[idx].astype(np.int32)
 
 
@@ -110,35 +131,44 @@ def memory_dataset(
 def stream_dataset(
     path: Path, idx: np.ndarray, labels: np.ndarray, batch_size: int, shuffle: bool, seed: int, repeat: bool
 ) -> tf.data.Dataset:
-    """Contiguous block reads in (seeded) shuffled block order plus a bounded shuffle buffer."""
+    """Contiguous block reads in (seeded) shuffled block order; rows shuffled within a bounded window
+    of blocks and batched in numpy, so tf.data never handles single images."""
     with h5py.File(path, "r") as f:
         shape = f[IMAGES].shape[1:]
         chunks = f[IMAGES].chunks
-    image_bytes = int(np.prod(shape))
-    blocks = plan_blocks(idx, labels, block_rows(image_bytes, chunks[0] if chunks else None))
+    rows = block_rows(int(np.prod(shape)), chunks[0] if chunks else None)
+    blocks = plan_blocks(idx, labels, rows)
+    window = max(1, SHUFFLE_BUFFER_BYTES // (rows * int(np.prod(shape))))
 
-    def rows(epoch: np.int64) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def batches(epoch: np.int64) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         rng = np.random.default_rng([seed, int(epoch)])
-        order = rng.permutation(len(blocks)) if shuffle else range(len(blocks))
+        order = rng.permutation(len(blocks)) if shuffle else np.arange(len(blocks))
         with h5py.File(path, "r") as f:
-            images = f[IMAGES]
-            for b in order:
-                x, y = read_block(images, blocks[b]), blocks[b].labels
-                if shuffle:
-                    p = rng.permutation(len(y))
-                    x, y = x[p], y[p]
-                yield x, y
+            reader = BlockReader(f[IMAGES], rows)
+            x = np.empty((window * rows + batch_size, *shape), dtype=np.uint8)  # the shuffle window
+            y = np.empty(len(x), dtype=np.int32)
+            have = 0  # rows carried over from the previous window
+            for g in range(0, len(order), window):
+                for b in (blocks[i] for i in order[g : g + window]):
+                    k = reader.read_into(b, x[have:])
+                    y[have : have + k] = b.labels
+                    have += k
+                full = have if g + window >= len(order) else have // batch_size * batch_size
+                perm = rng.permutation(have) if shuffle else np.arange(have)
+                for s in range(0, full, batch_size):
+                    j = perm[s : min(s + batch_size, full)]
+                    yield (
+                        (x[j], y[j]) if shuffle else (x[j[0] : j[-1] + 1].copy(), y[j[0] : j[-1] + 1].copy())
+                    )
+                rest = perm[full:]
+                x[: len(rest)], y[: len(rest)] = x[rest], y[rest]
+                have = len(rest)
 
     sig = _signature(shape)
-    buffer = max(batch_size, SHUFFLE_BUFFER_BYTES // image_bytes)
-
-    def epoch(e: tf.Tensor) -> tf.data.Dataset:
-        ds = tf.data.Dataset.from_generator(rows, args=(e,), output_signature=sig).unbatch()
-        if shuffle:  # inside the epoch, so no example crosses into the next one
-            ds = ds.shuffle(buffer, seed=seed)
-        return ds.batch(batch_size)
-
-    return _epochs(repeat).flat_map(epoch).prefetch(tf.data.AUTOTUNE)
+    ds = _epochs(repeat).flat_map(
+        lambda e: tf.data.Dataset.from_generator(batches, args=(e,), output_signature=sig)
+    )
+    return ds.prefetch(tf.data.AUTOTUNE)
 
 
 def build_cache(path: Path, idx: np.ndarray, labels: np.ndarray, cache: Path) -> Path:
@@ -152,11 +182,12 @@ def build_cache(path: Path, idx: np.ndarray, labels: np.ndarray, cache: Path) ->
         out = dst.create_dataset(IMAGES, shape=(len(idx), *images.shape[1:]), dtype=np.uint8)
         dst.create_dataset(LABELS, data=labels[idx].astype(np.uint8))
         rows = block_rows(int(np.prod(images.shape[1:])), images.chunks[0] if images.chunks else None)
+        reader, buffer = BlockReader(images, rows), np.empty((rows, *images.shape[1:]), dtype=np.uint8)
         pos = 0
         for block in plan_blocks(idx, labels, rows):
-            x = read_block(images, block)
-            out[pos : pos + len(x)] = x
-            pos += len(x)
+            k = reader.read_into(block, buffer)
+            out[pos : pos + k] = buffer[:k]
+            pos += k
     tmp.replace(cache)
     return cache
 

@@ -26,12 +26,27 @@ def _epoch(ds, decode, **kw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.concatenate(ys), labels, idx
 
 
+LAYOUTS = {
+    "gzip-rows": {"compression": "gzip", "chunks": (7, 12, 10, 3)},  # several images per chunk
+    "gzip-tiles": {"compression": "gzip", "chunks": (9, 4, 5, 1)},  # h5py's automatic kind of chunks
+    "gzip-image": {"compression": "gzip", "chunks": (1, 12, 10, 3)},
+    "gzip+shuffle": {"compression": "gzip", "shuffle": True, "chunks": (7, 12, 10, 3)},  # h5py decodes
+    "contiguous": {},
+}
+
+
 @pytest.fixture
 def gz_file(make_h5) -> str:
     """A gzip-chunked file (like the published Galaxy10 file) of 600 labelled images."""
-    return "h5:" + str(
-        make_h5("gz.h5", n=600, shape=(12, 10, 3), k=6, compression="gzip", chunks=(7, 12, 10, 3))
-    )
+    return "h5:" + str(make_h5("gz.h5", n=600, shape=(12, 10, 3), k=6, **LAYOUTS["gzip-tiles"]))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("mode", MODES)
+def test_every_layout_exactly_once_and_aligned(make_h5, decode, data_dir: Path, mode: str, layout: str):
+    ds = open_dataset("h5:" + str(make_h5(f"{layout}.h5", n=600, shape=(12, 10, 3), k=6, **LAYOUTS[layout])))
+    y, pixel_labels, idx = _epoch(ds, decode, split="train", batch_size=32, mode=mode, shuffle=True, seed=3)
+    assert np.array_equal(y, pixel_labels) and np.array_equal(np.sort(idx), ds._splits["train"])
 
 
 @pytest.mark.parametrize("mode", MODES)
