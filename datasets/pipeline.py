@@ -210,9 +210,8 @@ def tfio_dataset(
     )
     if shuffle:
         ds = ds.shuffle(max(batch_size, SHUFFLE_BUFFER_BYTES // image_bytes), seed=seed)
-    if repeat:
-        ds = ds.repeat()
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    ds = ds.batch(batch_size)  # before repeat: no batch spans two epochs
+    return (ds.repeat() if repeat else ds).prefetch(tf.data.AUTOTUNE)
 
 
 def tfio_available() -> tuple[bool, str]:

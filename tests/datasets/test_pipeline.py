@@ -3,6 +3,7 @@ seeded shuffling, uint8 all the way."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +111,16 @@ def test_synthetic_dataset(data_dir: Path):
 def test_bad_synthetic_names(name: str, data_dir: Path):
     with pytest.raises(UserError, match="synthetic"):
         open_dataset(name)
+
+
+def test_tfio_pipeline_where_tensorflow_io_loads(make_h5, decode, data_dir: Path):
+    ok, reason = pipeline_mode_available("tfio")
+    if not ok:
+        assert not os.environ.get("BENCH_EXPECT_TFIO"), reason  # `tox -e tfio` expects it to load
+        pytest.skip(reason)
+    ds = open_dataset("h5:" + str(make_h5("tfio.h5", n=300, shape=(12, 10, 3), k=6)))
+    y, pixel_labels, idx = _epoch(ds, decode, split="train", batch_size=32, mode="tfio", shuffle=True, seed=3)
+    assert np.array_equal(y, pixel_labels) and np.array_equal(np.sort(idx), ds._splits["train"])
 
 
 def test_tfio_reported_unavailable_with_reason(gz_file: str, data_dir: Path):
