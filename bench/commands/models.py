@@ -57,11 +57,12 @@ def _print_table(rows: list[dict]) -> None:
         caption="GFLOPs: forward GFLOPs per image; seed: the parameter count the seed reports",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
+        collapse_padding=True,
     )
     table.add_column("model", no_wrap=True)
     for column in ("params", "seed", "GFLOPs", "input", "epochs"):
         table.add_column(column, justify="right", no_wrap=True)
-    table.add_column("datasets", min_width=13, overflow="fold")
+    table.add_column("datasets", min_width=13, no_wrap=True)
     for r in rows:
         table.add_row(
             r["name"],
@@ -70,6 +71,6 @@ def _print_table(rows: list[dict]) -> None:
             f"{r['forward_flops_per_image'] / 1e9:.4g}",
             "x".join(map(str, r["default_input"])),
             str(r["epochs"]),
-            ", ".join(r["datasets"]),
+            "\n".join(r["datasets"]),
         )
     Console().print(table)
