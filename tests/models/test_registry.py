@@ -36,4 +36,5 @@ def test_unknown_model_is_a_user_error_listing_names() -> None:
 
 def test_importing_the_registry_does_not_import_tensorflow() -> None:
     code = "import sys, models.registry; sys.exit('tensorflow' in sys.modules or 'keras' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], check=False).returncode == 0
+    repo = Path(__file__).resolve().parents[2]
+    assert subprocess.run([sys.executable, "-c", code], cwd=repo, check=False).returncode == 0
