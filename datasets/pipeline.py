@@ -60,10 +60,10 @@ def plan_blocks(idx: np.ndarray, labels: np.ndarray, rows: int) -> list[Block]:
 class BlockReader:
     """Reads blocks of one open dataset into reusable buffers (fresh big allocations page-fault slowly)."""
 
-    def __init__(self, images: h5py.Dataset, rows: int) -> None:
+    def __init__(self, images: h5py.Dataset, tmp: np.ndarray) -> None:
         self.images = images
         self.parallel = chunkread.supported(images)
-        self.tmp = np.empty((rows, *images.shape[1:]), dtype=np.uint8)
+        self.tmp = tmp  # at least one block's rows
 
     def read_into(self, block: Block, dst: np.ndarray) -> int:
         """Write the block's split rows to the start of ``dst``; returns how many."""
@@ -91,7 +91,7 @@ def read_rows(path: Path, idx: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
         shape = images.shape[1:]
         out = np.empty((len(idx), *shape), dtype=np.uint8)
         rows = block_rows(int(np.prod(shape)), images.chunks[0] if images.chunks else None)
-        reader = BlockReader(images, rows)
+        reader = BlockReader(images, np.empty((rows, *shape), dtype=np.uint8))
         pos = 0
         for block in plan_blocks(idx, labels, rows):
             pos += reader.read_into(block, out[pos:])
@@ -139,14 +139,22 @@ def stream_dataset(
     rows = block_rows(int(np.prod(shape)), chunks[0] if chunks else None)
     blocks = plan_blocks(idx, labels, rows)
     window = max(1, SHUFFLE_BUFFER_BYTES // (rows * int(np.prod(shape))))
+    spare: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # buffers reused from epoch to epoch
+
+    def buffers() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(block read buffer, shuffle window images, window labels), reused when a previous epoch is done."""
+        if spare:
+            return spare.pop()
+        x = np.empty((window * rows + batch_size, *shape), dtype=np.uint8)
+        return np.empty((rows, *shape), dtype=np.uint8), x, np.empty(len(x), dtype=np.int32)
 
     def batches(epoch: np.int64) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         rng = np.random.default_rng([seed, int(epoch)])
         order = rng.permutation(len(blocks)) if shuffle else np.arange(len(blocks))
+        bufs = buffers()
+        tmp, x, y = bufs
         with h5py.File(path, "r") as f:
-            reader = BlockReader(f[IMAGES], rows)
-            x = np.empty((window * rows + batch_size, *shape), dtype=np.uint8)  # the shuffle window
-            y = np.empty(len(x), dtype=np.int32)
+            reader = BlockReader(f[IMAGES], tmp)
             have = 0  # rows carried over from the previous window
             for g in range(0, len(order), window):
                 for b in (blocks[i] for i in order[g : g + window]):
@@ -163,6 +171,7 @@ def stream_dataset(
                 rest = perm[full:]
                 x[: len(rest)], y[: len(rest)] = x[rest], y[rest]
                 have = len(rest)
+        spare.append(bufs)  # only after a complete epoch: an abandoned one keeps its own
 
     sig = _signature(shape)
     ds = _epochs(repeat).flat_map(
@@ -182,7 +191,8 @@ def build_cache(path: Path, idx: np.ndarray, labels: np.ndarray, cache: Path) ->
         out = dst.create_dataset(IMAGES, shape=(len(idx), *images.shape[1:]), dtype=np.uint8)
         dst.create_dataset(LABELS, data=labels[idx].astype(np.uint8))
         rows = block_rows(int(np.prod(images.shape[1:])), images.chunks[0] if images.chunks else None)
-        reader, buffer = BlockReader(images, rows), np.empty((rows, *images.shape[1:]), dtype=np.uint8)
+        buffer = np.empty((rows, *images.shape[1:]), dtype=np.uint8)
+        reader = BlockReader(images, np.empty_like(buffer))
         pos = 0
         for block in plan_blocks(idx, labels, rows):
             k = reader.read_into(block, buffer)
