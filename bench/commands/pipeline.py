@@ -29,8 +29,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (kernel ru_maxrss), MB."""
-    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+    """Peak resident memory of this process, MB: Linux's VmHWM (ru_maxrss survives execve, so a child
+    started by a big parent would report the parent's peak), else ru_maxrss."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024 / 1e6
+    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB elsewhere
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1e6
 
 

@@ -55,7 +55,9 @@ def bench_files(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]
     """Build (once per session) a benchmark file; see write_like_published."""
     root = tmp_path_factory.mktemp("bench-data")
 
-    def make(name: str, n: int, shape: tuple[int, int, int], *, chunk_like: int, gzip: bool = True) -> Path:
-        return write_like_published(root / f"{name}.h5", n, shape, chunk_like=chunk_like, gzip=gzip)
+    def make(
+        name: str, n: int, shape: tuple[int, int, int], *, chunk_like: int, gzip: bool = True, **kw
+    ) -> Path:
+        return write_like_published(root / f"{name}.h5", n, shape, chunk_like=chunk_like, gzip=gzip, **kw)
 
     return make

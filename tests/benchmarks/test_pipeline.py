@@ -49,7 +49,7 @@ def test_galaxy10_shaped_gzip(benchmark, bench_files, tmp_path: Path, mode: str)
 
 
 def test_galaxy10_shaped_gzip_per_image_chunks(benchmark, bench_files, tmp_path: Path):
-    path = bench_files("galaxy-imagechunks", GALAXY_N, (256, 256, 3), chunk_like=1)
+    path = bench_files("galaxy-imagechunks", GALAXY_N, (256, 256, 3), chunk_like=1, per_image=True)
     _epoch_benchmark(benchmark, f"h5:{path}", "stream", tmp_path)
 
 
