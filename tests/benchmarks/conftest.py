@@ -25,13 +25,13 @@ def galaxy_like_images(n: int, shape: tuple[int, int, int], seed: int = 0) -> np
 
 
 def write_like_published(
-    path: Path, n: int, shape: tuple[int, int, int], *, chunk_like: int, gzip: bool
+    path: Path, n: int, shape: tuple[int, int, int], *, chunk_like: int, gzip: bool, per_image: bool = False
 ) -> Path:
     """A Galaxy10-layout file written the way `create_dataset(..., compression="gzip")` lays out a file of
-    ``chunk_like`` images (h5py's automatic chunk shape for that size), block by block."""
+    ``chunk_like`` images (h5py's automatic chunk shape for that size), or one gzip chunk per image."""
     if path.exists():
         return path
-    chunks = guess_chunk((chunk_like, *shape), None, 1) if gzip else None
+    chunks = (1, *shape) if per_image else guess_chunk((chunk_like, *shape), None, 1) if gzip else None
     tmp = path.with_suffix(".tmp")
     with h5py.File(tmp, "w") as f:
         images = f.create_dataset(
