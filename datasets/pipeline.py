@@ -10,8 +10,9 @@ tfio:   tensorflow-io's HDF5 reader, when it can load (it cannot with TF 2.21).
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,8 +99,11 @@ def read_rows(path: Path, idx: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
     return out, labels[idx].astype(np.int32)
 
 
-def _epochs(repeat: bool) -> tf.data.Dataset:
-    return tf.data.Dataset.counter() if repeat else tf.data.Dataset.range(1)
+def _epochs(repeat: bool, batches: Callable[[], Iterator], sig: tuple[tf.TensorSpec, ...]) -> tf.data.Dataset:
+    """One pass of the ``batches`` generator per epoch, forever if ``repeat``, prefetched."""
+    epochs = tf.data.Dataset.counter() if repeat else tf.data.Dataset.range(1)
+    ds = epochs.flat_map(lambda _: tf.data.Dataset.from_generator(batches, output_signature=sig))
+    return ds.prefetch(tf.data.AUTOTUNE)
 
 
 def _signature(shape: tuple[int, ...]) -> tuple[tf.TensorSpec, tf.TensorSpec]:
@@ -111,9 +115,10 @@ def memory_dataset(
 ) -> tf.data.Dataset:
     """Whole split in RAM as uint8 (about the array's size); each epoch a seeded permutation."""
     images, y = read_rows(path, idx, labels)
+    epochs = itertools.count()  # each pass, repeated or a new iteration (Keras fit), reshuffles
 
-    def batches(epoch: np.int64) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        order = np.random.default_rng([seed, int(epoch)]).permutation(len(y)) if shuffle else None
+    def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        order = np.random.default_rng([seed, next(epochs)]).permutation(len(y)) if shuffle else None
         for s in range(0, len(y), batch_size):
             if order is None:
                 yield images[s : s + batch_size], y[s : s + batch_size]
@@ -121,11 +126,7 @@ def memory_dataset(
                 j = order[s : s + batch_size]
                 yield images[j], y[j]
 
-    sig = _signature(images.shape[1:])
-    ds = _epochs(repeat).flat_map(
-        lambda e: tf.data.Dataset.from_generator(batches, args=(e,), output_signature=sig)
-    )
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return _epochs(repeat, batches, _signature(images.shape[1:]))
 
 
 def stream_dataset(
@@ -148,8 +149,10 @@ def stream_dataset(
         x = np.empty((window * rows + batch_size, *shape), dtype=np.uint8)
         return np.empty((rows, *shape), dtype=np.uint8), x, np.empty(len(x), dtype=np.int32)
 
-    def batches(epoch: np.int64) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        rng = np.random.default_rng([seed, int(epoch)])
+    epochs = itertools.count()  # each pass, repeated or a new iteration (Keras fit), reshuffles
+
+    def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        rng = np.random.default_rng([seed, next(epochs)])
         order = rng.permutation(len(blocks)) if shuffle else np.arange(len(blocks))
         bufs = buffers()
         tmp, x, y = bufs
@@ -173,11 +176,7 @@ def stream_dataset(
                 have = len(rest)
         spare.append(bufs)  # only after a complete epoch: an abandoned one keeps its own
 
-    sig = _signature(shape)
-    ds = _epochs(repeat).flat_map(
-        lambda e: tf.data.Dataset.from_generator(batches, args=(e,), output_signature=sig)
-    )
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return _epochs(repeat, batches, _signature(shape))
 
 
 def build_cache(path: Path, idx: np.ndarray, labels: np.ndarray, cache: Path) -> Path:

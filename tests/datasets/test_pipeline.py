@@ -78,6 +78,9 @@ def test_shuffle_is_seeded_and_epochs_differ(decode, gz_file: str, data_dir: Pat
     assert np.array_equal(orders[0], orders[1]) and not np.array_equal(orders[0], orders[2])
     assert not np.array_equal(orders[0], np.sort(orders[0]))
     n = ds.split_sizes["train"]
+    pipe = ds.tf_dataset("train", n, mode=mode, shuffle=True, seed=1)  # no repeat: Keras fit iterates anew
+    first, second = (decode(next(iter(pipe))[0].numpy())[1] for _ in range(2))
+    assert np.array_equal(np.sort(first), np.sort(second)) and not np.array_equal(first, second)
     it = iter(ds.tf_dataset("train", n, mode=mode, shuffle=True, seed=1, repeat=True).unbatch().batch(n))
     e1, e2 = (decode(next(it)[0].numpy())[1] for _ in range(2))
     assert np.array_equal(np.sort(e1), np.sort(e2)) and not np.array_equal(e1, e2)
