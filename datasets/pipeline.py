@@ -1,11 +1,13 @@
 """tf.data pipelines from an HDF5 file in the Galaxy10 layout. Images stay uint8 end to end.
 
 memory: the split's images read once into one uint8 numpy array, batches gathered from it.
-stream: contiguous h5py block reads in shuffled block order, shuffled within the block, plus a
-        shuffle buffer; memory stays bounded whatever the file size (h5py serialises behind one lock
-        and scattered fancy-index reads are slow, so only contiguous ranges are read).
+stream: contiguous block reads (whole HDF5 chunks) in seeded shuffled block order, rows shuffled in a
+        bounded window and batched in numpy; memory stays bounded whatever the file size (h5py
+        serialises behind one lock and scattered fancy-index reads are slow, so only contiguous
+        ranges are read; gzip chunks are inflated in parallel, see chunkread.py).
 cache:  a decompressed, split-ordered local copy written once, then streamed from.
 tfio:   tensorflow-io's HDF5 reader, when it can load (it cannot with TF 2.21).
+Every pass (a repeat, or a new iteration as Keras fit makes each epoch) is a new seeded shuffle.
 """
 
 from __future__ import annotations
