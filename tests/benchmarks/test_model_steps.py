@@ -32,12 +32,8 @@ def compiled(request: pytest.FixtureRequest) -> dict[str, Any]:
     y = rng.integers(0, 10, size=BATCH).astype(np.int32)
     model.train_on_batch(x, y)
     model.predict_on_batch(x)
-    info = {
-        "model": spec.name,
-        "input": "x".join(map(str, shape)),
-        "batch": BATCH,
-        "forward_flops_per_image": forward_flops(model),
-    }
+    info = {"model": spec.name, "input": "x".join(map(str, shape)), "batch": BATCH,
+            "forward_flops_per_image": forward_flops(model)}
     return {"model": model, "x": x, "y": y, "info": info}
 
 
@@ -45,11 +41,8 @@ def test_train_step(benchmark: Any, compiled: dict[str, Any]) -> None:
     benchmark.group = f"train_step {compiled['info']['model']}"
     benchmark.extra_info.update(compiled["info"])
     logs = benchmark.pedantic(
-        compiled["model"].train_on_batch,
-        args=(compiled["x"], compiled["y"]),
-        kwargs={"return_dict": True},
-        rounds=5,
-        warmup_rounds=1,
+        compiled["model"].train_on_batch, args=(compiled["x"], compiled["y"]), kwargs={"return_dict": True},
+        rounds=5, warmup_rounds=1,
     )
     assert np.isfinite(logs["loss"])
 
@@ -57,7 +50,6 @@ def test_train_step(benchmark: Any, compiled: dict[str, Any]) -> None:
 def test_inference_step(benchmark: Any, compiled: dict[str, Any]) -> None:
     benchmark.group = f"inference_step {compiled['info']['model']}"
     benchmark.extra_info.update(compiled["info"])
-    probs = benchmark.pedantic(
-        compiled["model"].predict_on_batch, args=(compiled["x"],), rounds=10, warmup_rounds=1
-    )
+    probs = benchmark.pedantic(compiled["model"].predict_on_batch, args=(compiled["x"],), rounds=10,
+                               warmup_rounds=1)
     assert probs.shape == (BATCH, 10)
