@@ -101,11 +101,15 @@ def read_rows(path: Path, idx: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
     return out, labels[idx].astype(np.int32)
 
 
-def _epochs(repeat: bool, batches: Callable[[], Iterator], sig: tuple[tf.TensorSpec, ...]) -> tf.data.Dataset:
-    """One pass of the ``batches`` generator per epoch, forever if ``repeat``, prefetched."""
+def _epochs(
+    repeat: bool, batches: Callable[[], Iterator], sig: tuple[tf.TensorSpec, ...], n_batches: int
+) -> tf.data.Dataset:
+    """One pass of the ``batches`` generator per epoch, forever if ``repeat``, prefetched; the known
+    length is asserted so Keras sizes its epochs (and does not warn that the input ran out)."""
     epochs = tf.data.Dataset.counter() if repeat else tf.data.Dataset.range(1)
     ds = epochs.flat_map(lambda _: tf.data.Dataset.from_generator(batches, output_signature=sig))
-    return ds.prefetch(tf.data.AUTOTUNE)
+    length = tf.data.INFINITE_CARDINALITY if repeat else n_batches
+    return ds.apply(tf.data.experimental.assert_cardinality(length)).prefetch(tf.data.AUTOTUNE)
 
 
 def _signature(shape: tuple[int, ...]) -> tuple[tf.TensorSpec, tf.TensorSpec]:
@@ -128,7 +132,7 @@ def memory_dataset(
                 j = order[s : s + batch_size]
                 yield images[j], y[j]
 
-    return _epochs(repeat, batches, _signature(images.shape[1:]))
+    return _epochs(repeat, batches, _signature(images.shape[1:]), -(-len(y) // batch_size))
 
 
 def stream_dataset(
@@ -178,7 +182,7 @@ def stream_dataset(
                 have = len(rest)
         spare.append(bufs)  # only after a complete epoch: an abandoned one keeps its own
 
-    return _epochs(repeat, batches, _signature(shape))
+    return _epochs(repeat, batches, _signature(shape), -(-len(idx) // batch_size))
 
 
 def build_cache(path: Path, idx: np.ndarray, labels: np.ndarray, cache: Path) -> Path:
