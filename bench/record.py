@@ -34,6 +34,7 @@ CONFIG_FIELDS: dict[str, str] = {
     "target_accuracy": "train/budget: validation accuracy whose first crossing is timed",
     "max_train_examples": "train/budget: cap on training examples (null: the whole split)",
     "timeout_s": "the runner kills the cell's process after this many seconds",
+    "oversubscribe": "true when thread counts above the logical cores were explicitly allowed",
 }
 
 MEASUREMENT_FIELDS: dict[str, str] = {
@@ -52,7 +53,8 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "input_shape": "image shape fed to the model [H, W, C]",
     "num_classes": "number of classes",
     "train_examples": "examples in the training split used",
-    "full_epoch_examples": "training images in one epoch of the full real dataset (stands_for's when synthetic)",
+    "full_epoch_examples": "training images in one epoch of the full real dataset "
+                           "(stands_for's when synthetic)",
     "device_name": "what TensorFlow ran on (CPU model or GPU name)",
     "tf_version": "TensorFlow version in the cell's process",
     "keras_version": "Keras version in the cell's process",

@@ -1,0 +1,99 @@
+"""One cell in its own process: ``python -m bench.child '<cell config JSON>'``.
+
+Contract (timm's benchmark style): the child prints exactly one JSON object on stdout, its
+measurements and status; everything else (TensorFlow, Keras, tracebacks) goes to stderr, which the
+runner writes to the cell's log. Process-global settings are applied before TensorFlow is imported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from typing import Any
+
+from bench.cell import Cell
+from bench.faults import fault_for, inject
+from bench.outcome import from_exception
+from bench.trackers.memory import MemoryTracker, gpu_memory
+
+
+def main(argv: list[str]) -> int:
+    """Run the cell given as JSON in argv[1]; print its record; exit 0 whenever a record was printed."""
+    _die_with_runner()
+    record_out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # stray prints (Keras, TF) go to the log, never into the record stream
+    cell = Cell.from_dict(json.loads(argv[1]))
+    record = measure(cell)
+    record_out.write(json.dumps(record, allow_nan=False) + "\n")
+    record_out.flush()
+    return 0
+
+
+def _die_with_runner() -> None:
+    """Ask Linux to SIGKILL this process when its runner dies, so a killed runner leaves no cell
+    running behind it (a resumed runner would otherwise run two cells at once)."""
+    runner = os.environ.get("BENCH_RUNNER_PID")
+    if not runner or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != int(runner):  # the runner died before prctl took effect
+        os._exit(1)
+
+
+def measure(cell: Cell) -> dict[str, Any]:
+    """Everything the child knows: status, reason and the measurements (the runner adds the config)."""
+    memory = MemoryTracker().start()
+    fault = fault_for(cell.cell_id)
+    record: dict[str, Any] = {"status": "ok", "reason": None}
+    unavailable: dict[str, str] = {}
+    tf = None
+    try:
+        if fault:
+            inject(fault)
+        from bench.settings import device_name, import_tensorflow
+
+        tf = import_tensorflow(cell)
+        import keras
+
+        record |= {"tf_version": tf.__version__, "keras_version": keras.__version__,
+                   "device_name": device_name(tf, cell)}
+        record |= _scenario(cell, unavailable)
+    except Exception as exc:  # every failure becomes a record; the traceback goes to the log
+        traceback.print_exc()
+        record["status"], record["reason"] = from_exception(exc)
+    fields = memory.stop()
+    if tf is not None:
+        gpu, why = gpu_memory(tf, cell.device)
+        fields |= gpu
+        unavailable |= why
+    record |= fields
+    if unavailable:
+        record["unavailable"] = unavailable
+    return record
+
+
+def _scenario(cell: Cell, unavailable: dict[str, str]) -> dict[str, Any]:
+    """Load the workload and run the cell's mode; the scenario's fields plus the workload's."""
+    from bench.scenarios import budget, throughput, train, workload
+
+    work = workload.load(cell)
+    if work.fields["synthetic"] and cell.mode == "throughput":
+        unavailable["test_accuracy"] = train.SYNTHETIC_NO_ACCURACY
+    mode = {"throughput": throughput, "train": train, "budget": budget}[cell.mode]
+    t = time.perf_counter()
+    fields = mode.run(cell, work)
+    print(f"{cell.mode} finished in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    if isinstance(fields.get("unavailable"), dict):
+        unavailable |= fields.pop("unavailable")
+    return work.fields | fields
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
