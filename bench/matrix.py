@@ -231,6 +231,8 @@ def _check_axis_value(key: str, v: Any, where: str) -> None:
 
 def _pipeline_known(v: Any) -> bool:
     """True when v names a pipeline mode of datasets.api ("memory" is always one)."""
+    if not isinstance(v, str):
+        return False
     if v == "memory":
         return True
     from datasets.api import PIPELINE_MODES
