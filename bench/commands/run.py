@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import socket
 from datetime import UTC, datetime
@@ -13,12 +14,13 @@ from bench.errors import UserError
 
 NAME = "run"
 HELP = "run a matrix of benchmark cells, each in its own process, into a run folder"
-RESULTS_ROOT = Path(__file__).resolve().parents[2] / "results"
+RESULTS_ROOT = Path(os.environ.get("BENCH_RESULTS_DIR") or Path(__file__).resolve().parents[2] / "results")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--matrix", help="preset name (ci, quick, full) or path to a matrix .toml")
-    parser.add_argument("--out", type=Path, help="run folder (default: results/<UTC time>-<host>-<matrix>/)")
+    parser.add_argument("--out", type=Path, help="run folder (default: a new <UTC time>-<host>-<matrix> "
+                        "folder in results/, or in $BENCH_RESULTS_DIR)")
     parser.add_argument("--resume", action="store_true",
                         help="continue a run folder: skip cells that already have a record")
     parser.add_argument("--retry", choices=["failed"],

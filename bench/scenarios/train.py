@@ -22,10 +22,11 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
     r = work.recipe
     stop = keras.callbacks.EarlyStopping(monitor=r.monitor, patience=r.early_stopping_patience,
                                          restore_best_weights=r.restore_best_weights)
-    return fit_and_evaluate(cell, work, [stop], cell.epochs or r.epochs)
+    return fit_and_evaluate(cell, work, [stop], cell.epochs or r.epochs, restores_best=r.restore_best_weights)
 
 
-def fit_and_evaluate(cell: Cell, work: Workload, callbacks: list[Any], epochs: int) -> dict[str, Any]:
+def fit_and_evaluate(cell: Cell, work: Workload, callbacks: list[Any], epochs: int,
+                     restores_best: bool = False) -> dict[str, Any]:
     """Fit on train (validating on val), time it, check the loss, then evaluate on test."""
     ds, b = work.dataset, cell.batch_size
     train = ds.tf_dataset("train", b, mode=cell.pipeline, shuffle=True, seed=cell.seed,
@@ -47,7 +48,7 @@ def fit_and_evaluate(cell: Cell, work: Workload, callbacks: list[Any], epochs: i
     keys = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in hist]
     fields["history"] = [{k: hist[k][i] for k in keys} for i in range(len(hist["loss"]))]
     monitor = work.recipe.monitor
-    if monitor in hist and work.recipe.restore_best_weights:
+    if monitor in hist and restores_best:
         pick = np.argmin if "loss" in monitor else np.argmax
         fields["best_epoch"] = int(pick(hist[monitor])) + 1
     fields["time_to_target_s"] = timer.time_to_target_s

@@ -10,16 +10,17 @@ import numpy as np
 
 
 class StepTimer(keras.callbacks.Callback):
-    """Records every train step's and epoch's wall time (perf_counter), and when val accuracy first
-    reached `target` (seconds since training began)."""
+    """Records when every train/predict step began and ended and how long each epoch took
+    (perf_counter), and when val accuracy first reached `target` (seconds since training began)."""
 
     def __init__(self, target_accuracy: float | None = None) -> None:
         super().__init__()
         self.target = target_accuracy
-        self.step_s: list[float] = []
+        self.begins: list[float] = []
+        self.ends: list[float] = []
         self.epoch_s: list[float] = []
         self.time_to_target_s: float | None = None
-        self._t0 = self._epoch0 = self._step0 = 0.0
+        self._t0 = self._epoch0 = 0.0
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._t0 = time.perf_counter()
@@ -28,10 +29,13 @@ class StepTimer(keras.callbacks.Callback):
         self._epoch0 = time.perf_counter()
 
     def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        self._step0 = time.perf_counter()
+        self.begins.append(time.perf_counter())
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        self.step_s.append(time.perf_counter() - self._step0)
+        self.ends.append(time.perf_counter())
+
+    on_predict_batch_begin = on_train_batch_begin
+    on_predict_batch_end = on_train_batch_end
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         now = time.perf_counter()
@@ -40,6 +44,20 @@ class StepTimer(keras.callbacks.Callback):
         reached = self.target is not None and acc is not None and acc >= self.target
         if reached and self.time_to_target_s is None:
             self.time_to_target_s = now - self._t0
+
+    def step_s(self, skip: int = 0) -> list[float]:
+        """Each step's own duration, after the first `skip` steps."""
+        return [e - b for b, e in zip(self.begins[skip:], self.ends[skip:], strict=True)]
+
+    def repeat_img_s(self, warmup: int, steps: int, repeats: int, batch_size: int) -> list[float]:
+        """Images/second of consecutive slices of `steps` steps after `warmup` steps. A slice runs from
+        the end of the step before it to the end of its last step, so the time between steps counts."""
+        rates = []
+        for i in range(repeats):
+            first, last = warmup + i * steps, warmup + (i + 1) * steps - 1
+            start = self.ends[first - 1] if first > 0 else self.begins[0]
+            rates.append(steps * batch_size / (self.ends[last] - start))
+        return rates
 
 
 class BudgetStop(keras.callbacks.Callback):
