@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +53,39 @@ def faults_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subproce
     out = base / "run"
     proc = bench("run", "--matrix", str(matrix), "--out", str(out), env={"BENCH_FAULT": FAULTS})
     return out, proc
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll until predicate() is true; fail the test after timeout seconds."""
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def ci_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The ci preset end to end, interrupted the hard way: the runner is SIGKILLed once the first
+    record is written (its child dies with it), then the run is resumed to completion."""
+    pytest.importorskip("datasets.api", reason="needs the datasets package (issue on datasets)")
+    pytest.importorskip("models.registry", reason="needs the models package (issue on models)")
+    base = tmp_path_factory.mktemp("ci")
+    out, env = base / "run", {"BENCH_DATA_DIR": str(base / "data"), "BENCH_RESULTS_DIR": str(base)}
+    first = subprocess.Popen([sys.executable, "-m", "bench", "run", "--matrix", "ci", "--out", str(out)],
+                             cwd=REPO, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    results = out / "results.jsonl"
+    wait_for(lambda: results.exists() and results.read_text().count("\n") >= 1 or first.poll() is not None,
+             300, "the first record")
+    import psutil
+
+    children = psutil.Process(first.pid).children(recursive=True)
+    first.kill()
+    first.wait()
+    psutil.wait_procs(children, timeout=10)
+    orphans = [c.pid for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    before = results.read_text()
+    resumed = bench("run", "--resume", "--out", str(out), env=env)
+    return {"out": out, "env": env, "killed_rc": first.returncode, "orphans": orphans,
+            "records_before_resume": before.count("\n"), "resumed": resumed}
