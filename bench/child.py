@@ -14,6 +14,8 @@ import time
 import traceback
 from typing import Any
 
+import psutil
+
 from bench.cell import Cell
 from bench.faults import fault_for, inject
 from bench.outcome import from_exception
@@ -87,9 +89,12 @@ def _scenario(cell: Cell, unavailable: dict[str, str]) -> dict[str, Any]:
     if work.fields["synthetic"] and cell.mode == "throughput":
         unavailable["test_accuracy"] = train.SYNTHETIC_NO_ACCURACY
     mode = {"throughput": throughput, "train": train, "budget": budget}[cell.mode]
+    setup_s = time.time() - psutil.Process().create_time()
     t = time.perf_counter()
     fields = mode.run(cell, work)
-    print(f"{cell.mode} finished in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    fields["scenario_s"] = time.perf_counter() - t
+    fields["setup_s"] = setup_s
+    print(f"setup {setup_s:.1f}s, {cell.mode} {fields['scenario_s']:.1f}s", file=sys.stderr)
     if isinstance(fields.get("unavailable"), dict):
         unavailable |= fields.pop("unavailable")
     return work.fields | fields
