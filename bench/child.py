@@ -8,6 +8,7 @@ runner writes to the cell's log. Process-global settings are applied before Tens
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import time
@@ -29,9 +30,20 @@ def main(argv: list[str]) -> int:
     os.dup2(2, 1)  # stray prints (Keras, TF) go to the log, never into the record stream
     cell = Cell.from_dict(json.loads(argv[1]))
     record = measure(cell)
-    record_out.write(json.dumps(record, allow_nan=False) + "\n")
+    record_out.write(json.dumps(finite(record), allow_nan=False) + "\n")
     record_out.flush()
     return 0
+
+
+def finite(value: Any) -> Any:
+    """The value with every NaN/inf float replaced by None (JSON has no NaN; a record never lies)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
 
 
 def _die_with_runner() -> None:

@@ -17,6 +17,7 @@ def child_env(cell: Cell, base: Mapping[str, str]) -> dict[str, str]:
     """The environment a cell's process must start with (device visibility, quiet C++ logs)."""
     env = dict(base)
     env["CUDA_VISIBLE_DEVICES"] = "" if cell.device == "cpu" else cell.device.split(":")[1]
+    env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"  # CUDA's numbering = NVML's, so gpu:N is one device to both
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["PYTHONUNBUFFERED"] = "1"
     return env

@@ -42,3 +42,10 @@ def test_fault_spec_matching():
     assert faults.fault_for("anything", "") is None
     with pytest.raises(ValueError, match="unknown"):
         faults.fault_for("x", "explode")
+
+
+def test_child_record_has_no_nan():
+    from bench.child import finite
+
+    assert finite({"a": float("nan"), "b": [1.0, float("inf")], "c": {"d": 2}}) == {
+        "a": None, "b": [1.0, None], "c": {"d": 2}}
