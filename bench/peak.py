@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 
-def gemm_peak_gflop_s(tf: Any, device: str, n: int = 2048, repeats: int = 5) -> float:
+def gemm_peak_gflop_s(tf: Any, device: str, n: int = 2048, repeats: int = 10) -> float:
     """Best of `repeats` timed n x n float32 matmuls on `device` ("/CPU:0", "/GPU:0"), in GFLOP/s."""
     with tf.device(device):
         a = tf.random.uniform((n, n), dtype=tf.float32)
