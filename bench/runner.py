@@ -136,7 +136,8 @@ def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
         log.write(f"# {started} {shlex.join(cmd)}\n")
         log.flush()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, cwd=REPO, text=True,
-                                env=child_env(cell, os.environ) | {"BENCH_RUNNER_PID": str(os.getpid())},
+                                env=child_env(cell, os.environ) | {"BENCH_RUNNER_PID": str(os.getpid()),
+                                                                   "BENCH_SPAWNED_AT": repr(time.time())},
                                 start_new_session=True)
         try:
             out, _ = proc.communicate(timeout=cell.timeout_s)
