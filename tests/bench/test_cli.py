@@ -56,3 +56,15 @@ def test_ctrl_c_stops_the_cell_and_leaves_a_resumable_folder(tmp_path):
     assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children)
     assert not (out / "results.jsonl").exists() or (out / "results.jsonl").read_text() == ""
     assert (out / "matrix.toml").exists()  # resumable: the folder has its matrix
+
+
+def test_env_command_prints_the_fingerprint_as_json():
+    import json
+
+    proc = bench("env", "--json")
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    assert info["logical_cores"] >= 1 and info["tf_version"] and info["cpu_model"]
+    assert "cuda_build" in info and "cudnn_build" in info and "onednn" in info
+    assert info["tf_gpus"] or info["gpu_note"]  # the GPUs TensorFlow sees, or why there are none
+    assert "peak_gflop_s" not in info  # only measured when asked (--peak, and by every run)
