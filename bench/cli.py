@@ -10,6 +10,7 @@ import importlib
 import pkgutil
 import sys
 from types import ModuleType
+from typing import NoReturn
 
 from bench import commands
 from bench.errors import UserError
@@ -21,9 +22,16 @@ def _command_modules() -> list[ModuleType]:
     return [importlib.import_module(f"bench.commands.{name}") for name in names]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one line (`error: ...`, exit 2) like every other user error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser = _Parser(prog="python -m bench", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
     for module in _command_modules():
         cmd = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(cmd)

@@ -34,6 +34,7 @@ CONFIG_FIELDS: dict[str, str] = {
     "target_accuracy": "train/budget: validation accuracy whose first crossing is timed",
     "max_train_examples": "train/budget: cap on training examples (null: the whole split)",
     "timeout_s": "the runner kills the cell's process after this many seconds",
+    "oversubscribe": "true when thread counts above the logical cores were explicitly allowed",
 }
 
 MEASUREMENT_FIELDS: dict[str, str] = {
@@ -46,6 +47,8 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "started_at": "ISO-8601 UTC time the cell's process started",
     "finished_at": "ISO-8601 UTC time the record was written",
     "wall_s": "whole cell wall time, process start to record, seconds",
+    "setup_s": "process start to scenario start (interpreter, TensorFlow import, data, model build), seconds",
+    "scenario_s": "the mode's own work (warm-up, timed runs, evaluation), seconds",
     "synthetic": "true when the data is synthetic (no accuracy is ever reported for it)",
     "data_verified": "true when the data file's checksum matched the published one",
     "dataset_path": "the HDF5 file the cell read",

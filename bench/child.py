@@ -1,0 +1,118 @@
+"""One cell in its own process: ``python -m bench.child '<cell config JSON>'``.
+
+Contract (timm's benchmark style): the child prints exactly one JSON object on stdout, its
+measurements and status; everything else (TensorFlow, Keras, tracebacks) goes to stderr, which the
+runner writes to the cell's log. Process-global settings are applied before TensorFlow is imported.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+import traceback
+from typing import Any, NoReturn
+
+import psutil
+
+from bench.cell import Cell
+from bench.faults import fault_for, inject
+from bench.outcome import from_exception
+from bench.trackers.memory import MemoryTracker, gpu_memory
+
+
+def main(argv: list[str]) -> NoReturn:
+    """Run the cell given as JSON in argv[1]; print its record; exit 0 whenever a record was printed."""
+    _die_with_runner()
+    record_out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # stray prints (Keras, TF) go to the log, never into the record stream
+    cell = Cell.from_dict(json.loads(argv[1]))
+    record = measure(cell)
+    record_out.write(json.dumps(finite(record), allow_nan=False) + "\n")
+    record_out.flush()
+    sys.stderr.flush()
+    os._exit(0)  # skip TensorFlow's slow interpreter teardown: the record is out, nothing else is owed
+
+
+def finite(value: Any) -> Any:
+    """The value with every NaN/inf float replaced by None (JSON has no NaN; a record never lies)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
+
+
+def _die_with_runner() -> None:
+    """Ask Linux to SIGKILL this process when its runner dies, so a killed runner leaves no cell
+    running behind it (a resumed runner would otherwise run two cells at once)."""
+    runner = os.environ.get("BENCH_RUNNER_PID")
+    if not runner or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != int(runner):  # the runner died before prctl took effect
+        os._exit(1)
+
+
+def measure(cell: Cell) -> dict[str, Any]:
+    """Everything the child knows: status, reason and the measurements (the runner adds the config)."""
+    memory = MemoryTracker().start()
+    fault = fault_for(cell.cell_id)
+    record: dict[str, Any] = {"status": "ok", "reason": None}
+    unavailable: dict[str, str] = {}
+    tf = None
+    try:
+        if fault:
+            inject(fault)
+        from bench.settings import device_name, import_tensorflow
+
+        tf = import_tensorflow(cell)
+        import keras
+
+        record |= {"tf_version": tf.__version__, "keras_version": keras.__version__,
+                   "device_name": device_name(tf, cell)}
+        record |= _scenario(cell, unavailable)
+    except Exception as exc:  # every failure becomes a record; the traceback goes to the log
+        traceback.print_exc()
+        record["status"], record["reason"] = from_exception(exc)
+    fields = memory.stop()
+    if tf is not None:
+        gpu, why = gpu_memory(tf, cell.device)
+        fields |= gpu
+        unavailable |= why
+    record |= fields
+    if unavailable:
+        record["unavailable"] = unavailable
+    return record
+
+
+def _scenario(cell: Cell, unavailable: dict[str, str]) -> dict[str, Any]:
+    """Load the workload and run the cell's mode; the scenario's fields plus the workload's."""
+    from bench.scenarios import budget, throughput, train, workload
+
+    work = workload.load(cell)
+    if work.fields["synthetic"] and cell.mode == "throughput":
+        unavailable["test_accuracy"] = train.SYNTHETIC_NO_ACCURACY
+    mode = {"throughput": throughput, "train": train, "budget": budget}[cell.mode]
+    spawned_at = float(os.environ.get("BENCH_SPAWNED_AT") or psutil.Process().create_time())
+    setup_s = time.time() - spawned_at
+    t = time.perf_counter()
+    fields = mode.run(cell, work)
+    fields["scenario_s"] = time.perf_counter() - t
+    fields["setup_s"] = setup_s
+    print(f"setup {setup_s:.1f}s, {cell.mode} {fields['scenario_s']:.1f}s", file=sys.stderr)
+    if isinstance(fields.get("unavailable"), dict):
+        unavailable |= fields.pop("unavailable")
+    return work.fields | fields
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,92 @@
+"""`python -m bench run`: run a matrix into a run folder (resumable, one process per cell)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.errors import UserError
+
+NAME = "run"
+HELP = "run a matrix of benchmark cells, each in its own process, into a run folder"
+RESULTS_ROOT = Path(os.environ.get("BENCH_RESULTS_DIR") or Path(__file__).resolve().parents[2] / "results")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--matrix", help="preset name (ci, quick, full) or path to a matrix .toml")
+    parser.add_argument("--out", type=Path, help="run folder (default: a new <UTC time>-<host>-<matrix> "
+                        "folder in results/, or in $BENCH_RESULTS_DIR)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue a run folder: skip cells that already have a record")
+    parser.add_argument("--retry", choices=["failed"],
+                        help="with a run folder: rerun cells whose latest record failed (implies --resume)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from bench import runner, store
+    from bench.expanded import write_expanded
+    from bench.matrix import expand, load_matrix
+
+    resume = args.resume or args.retry == "failed"
+    if args.matrix is None and not (resume and args.out):
+        raise UserError("give --matrix NAME|PATH (or --resume --out RUN_DIR to continue a run)")
+    spec = load_matrix(args.matrix) if args.matrix else None
+    run_dir = _run_dir(args.out, spec.name if spec else "", resume)
+    saved = run_dir / store.MATRIX
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "logs").mkdir(exist_ok=True)
+    with store.RunLock(run_dir):
+        if not resume and (run_dir / store.RESULTS).exists():
+            raise UserError(f"{run_dir} has results already; add --resume to continue it, "
+                            "or use another --out")
+        if store.repair_tail(run_dir):
+            print(f"note: a torn last line of {run_dir / store.RESULTS} was moved to results.jsonl.torn")
+        env = runner.load_or_probe_env(run_dir)
+        machine = runner.machine_of(env)
+        if saved.exists():
+            planned = expand(load_matrix(str(saved)), machine)
+            if spec is not None and {p.cell.cell_id for p in expand(spec, machine)} != {
+                    p.cell.cell_id for p in planned}:
+                raise UserError(f"--matrix {args.matrix} differs from {saved}; drop --matrix to resume "
+                                "that run, or use a new --out")
+        else:
+            planned = expand(spec, machine)
+            write_expanded(saved, spec, planned)
+        todo = runner.to_run(planned, run_dir, args.retry == "failed")
+        print(f"run folder: {run_dir}  ({len(todo)} of {len(planned)} cells to run)")
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+        try:
+            counts = runner.run_cells(run_dir, todo, env, total=len(planned))
+        except KeyboardInterrupt:
+            print(f"interrupted; resume with: python -m bench run --resume --out {run_dir}")
+            raise
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    print("finished: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f"  ({run_dir})")
+    return 0
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    """SIGTERM behaves like Ctrl-C: stop the current cell, keep the folder resumable."""
+    raise KeyboardInterrupt
+
+
+def _run_dir(out: Path | None, matrix_name: str, resume: bool) -> Path:
+    """--out, or a new timestamped folder, or (resume without --out) the latest folder of the matrix."""
+    host = socket.gethostname().split(".")[0]
+    if out is not None:
+        if resume and not (out / "matrix.toml").exists():
+            raise UserError(f"{out} is not a run folder (no matrix.toml); drop --resume to start it")
+        return out
+    if resume:
+        runs = sorted(RESULTS_ROOT.glob(f"*-{host}-{matrix_name}"))
+        if not runs:
+            raise UserError(f"no earlier '{matrix_name}' run in {RESULTS_ROOT}; drop --resume or give --out")
+        return runs[-1]
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return RESULTS_ROOT / f"{stamp}-{host}-{matrix_name}"

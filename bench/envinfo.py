@@ -1,0 +1,127 @@
+"""The machine's fingerprint for env.json: CPU, cores, RAM, GPUs (TensorFlow and NVML), OS, Python,
+TensorFlow/Keras with their CUDA/cuDNN build info, the oneDNN flag, hostname.
+
+``python -m bench.envinfo [--peak]`` prints it as JSON (with --peak, each device's GEMM peak); the
+runner calls it in a subprocess so that its own process never initialises TensorFlow or a GPU.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import psutil
+
+X86 = ("x86_64", "AMD64")  # TensorFlow enables oneDNN by default on x86 Linux/Windows since 2.9
+PACKAGES = ("tensorflow", "tensorflow-cpu", "keras", "numpy", "h5py", "scikit-learn", "nvidia-ml-py")
+
+
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo on Linux, else platform.processor())."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def host_info() -> dict[str, Any]:
+    """Everything that needs no TensorFlow."""
+    return {
+        "hostname": socket.gethostname(),
+        "os": platform.platform(),
+        "python": sys.version.split()[0],
+        "cpu_model": cpu_model(),
+        "logical_cores": psutil.cpu_count(logical=True),
+        "physical_cores": psutil.cpu_count(logical=False),
+        "ram_gb": round(psutil.virtual_memory().total / 2**30, 2),
+        "packages": {p: _version(p) for p in PACKAGES},
+        "env": {k: os.environ[k] for k in ("TF_ENABLE_ONEDNN_OPTS", "CUDA_VISIBLE_DEVICES",
+                                            "OMP_NUM_THREADS", "TF_CPP_MIN_LOG_LEVEL") if k in os.environ},
+    }
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def nvml_info() -> dict[str, Any]:
+    """GPUs as NVML sees them (name, driver, memory), or why NVML is unavailable."""
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+    except Exception as exc:  # NVMLError_LibraryNotFound etc., or no pynvml at all
+        return {"nvml_gpus": [], "nvml_unavailable": f"NVML unavailable: {exc}"}
+    try:
+        driver = pynvml.nvmlSystemGetDriverVersion()
+        gpus = []
+        for i in range(pynvml.nvmlDeviceGetCount()):
+            h = pynvml.nvmlDeviceGetHandleByIndex(i)
+            mem = pynvml.nvmlDeviceGetMemoryInfo(h)
+            gpus.append({"index": i, "name": pynvml.nvmlDeviceGetName(h), "driver": driver,
+                         "memory_total_mb": mem.total / 2**20})
+        return {"nvml_gpus": gpus, "nvml_driver": driver}
+    finally:
+        pynvml.nvmlShutdown()
+
+
+def tf_info(tf: Any) -> dict[str, Any]:
+    """TensorFlow/Keras versions, CUDA/cuDNN build info, oneDNN, and the GPUs TensorFlow sees."""
+    import keras
+
+    build = {k: str(v) for k, v in tf.sysconfig.get_build_info().items()}
+    gpus = []
+    for i, dev in enumerate(tf.config.list_physical_devices("GPU")):
+        details = tf.config.experimental.get_device_details(dev)
+        gpus.append({"device": f"gpu:{i}", "name": details.get("device_name"),
+                     "compute_capability": details.get("compute_capability")})
+    flag = os.environ.get("TF_ENABLE_ONEDNN_OPTS")
+    return {
+        "tf_version": tf.__version__, "keras_version": keras.__version__, "tf_build_info": build,
+        "cuda_build": build.get("cuda_version"), "cudnn_build": build.get("cudnn_version"),
+        "onednn": {"TF_ENABLE_ONEDNN_OPTS": flag,
+                   "enabled": flag not in ("0", "false", "False") and platform.machine() in X86},
+        "tf_gpus": gpus,
+    }
+
+
+def collect(peak: bool = False) -> dict[str, Any]:
+    """The whole fingerprint (imports TensorFlow); with peak, the GEMM peak of cpu and each GPU."""
+    import tensorflow as tf
+
+    info = host_info() | nvml_info() | tf_info(tf)
+    if not tf.config.list_physical_devices("GPU"):
+        info["gpu_note"] = ("this TensorFlow is built without CUDA" if build_is_cpu_only(info)
+                            else "no CUDA GPU detected")
+    if peak:
+        from bench.peak import gemm_peak_gflop_s
+
+        info["peak_gflop_s"] = {"cpu": gemm_peak_gflop_s(tf, "/CPU:0")}
+        for g in info["tf_gpus"]:
+            index = g["device"].split(":")[1]
+            info["peak_gflop_s"][g["device"]] = gemm_peak_gflop_s(tf, f"/GPU:{index}")
+    return info
+
+
+def build_is_cpu_only(info: dict[str, Any]) -> bool:
+    """True when this TensorFlow was built without CUDA (tensorflow-cpu)."""
+    return info["tf_build_info"].get("is_cuda_build") in ("False", None)
+
+
+if __name__ == "__main__":
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # TensorFlow's own prints go to stderr; stdout carries only the JSON
+    out.write(json.dumps(collect(peak="--peak" in sys.argv)) + "\n")
+    out.flush()

@@ -1,0 +1,57 @@
+"""Test hook: make a cell fail on purpose, so the runner's failure records can be tested for real.
+
+BENCH_FAULT="KIND[@MATCH],..." makes every child whose cell_id contains MATCH (all when no @MATCH)
+fail as KIND: ``raise`` (a Python exception), ``abort`` (SIGABRT), ``sigkill`` (killed like the
+kernel's OOM killer does), ``memory`` (a real MemoryError under a tight RLIMIT_AS), ``hang`` (sleeps
+until the runner's timeout) or ``nan`` (a NaN loss, through the same check the scenarios use).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import time
+
+KINDS = ("raise", "abort", "sigkill", "memory", "hang", "nan")
+
+
+def fault_for(cell_id: str, spec: str | None = None) -> str | None:
+    """The fault kind BENCH_FAULT asks for this cell, or None."""
+    spec = os.environ.get("BENCH_FAULT", "") if spec is None else spec
+    for item in filter(None, (s.strip() for s in spec.split(","))):
+        kind, _, match = item.partition("@")
+        if kind not in KINDS:
+            raise ValueError(f"BENCH_FAULT kind {kind!r} unknown; known: {', '.join(KINDS)}")
+        if match in cell_id:
+            return kind
+    return None
+
+
+def inject(kind: str) -> None:
+    """Fail now in the way `kind` names."""
+    if kind == "nan":
+        from bench.outcome import check_finite
+
+        check_finite([1.0, float("nan")])
+    if kind == "raise":
+        raise RuntimeError("fault injected by BENCH_FAULT=raise")
+    if kind == "abort":
+        os.abort()
+    if kind == "sigkill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if kind == "memory":
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (_address_space() + 256 * 2**20, hard))
+        blocks = [bytearray(64 * 2**20) for _ in range(1024)]
+        raise AssertionError(f"allocated {len(blocks)} blocks under RLIMIT_AS")  # unreachable
+    if kind == "hang":
+        while True:
+            time.sleep(60)
+
+
+def _address_space() -> int:
+    """This process's current virtual memory size in bytes."""
+    import psutil
+
+    return psutil.Process().memory_info().vms

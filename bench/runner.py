@@ -1,0 +1,212 @@
+"""The matrix runner: each cell in its own child process, one record per cell, resumable.
+
+optimum-benchmark's process launcher in spirit: the runner never imports TensorFlow; it spawns
+``python -m bench.child`` per cell with the cell's environment, enforces the timeout, turns every
+way a child can end into a record, and appends it to RUN_DIR/results.jsonl under RUN_DIR/.lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from bench import outcome, store
+from bench.cell import Cell
+from bench.errors import UserError
+from bench.matrix import Machine, Planned
+from bench.record import FIELDS, SCHEMA_VERSION
+from bench.settings import child_env
+
+REPO = Path(__file__).resolve().parents[1]
+LOG_TAIL_LINES = 30
+ENV_PROBE_TIMEOUT_S = 900
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def probe_env(peak: bool) -> dict[str, Any]:
+    """Collect env.json's fingerprint in a subprocess (this process never initialises TensorFlow)."""
+    cmd = [sys.executable, "-m", "bench.envinfo", *(["--peak"] if peak else [])]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=ENV_PROBE_TIMEOUT_S)
+    if proc.returncode != 0:
+        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        raise UserError(f"could not collect the environment (TensorFlow import failed?): {tail}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def machine_of(env: dict[str, Any]) -> Machine:
+    """What matrix expansion needs from env.json."""
+    return Machine(logical_cores=int(env["logical_cores"]), gpus=len(env.get("tf_gpus", [])),
+                   gpu_note=env.get("gpu_note", ""))
+
+
+def load_or_probe_env(run_dir: Path) -> dict[str, Any]:
+    """RUN_DIR/env.json, collected (with the GEMM peaks) when the folder has none yet."""
+    path = run_dir / store.ENV
+    if path.exists():
+        return json.loads(path.read_text())
+    env = probe_env(peak=True)
+    store.write_json(path, env)
+    return env
+
+
+def to_run(planned: list[Planned], run_dir: Path, retry_failed: bool) -> list[Planned]:
+    """The planned cells without a record yet (plus failed ones when retrying)."""
+    done = store.latest_status(run_dir)
+    return [p for p in planned if p.cell.cell_id not in done
+            or (retry_failed and done[p.cell.cell_id] in store.FAILED)]
+
+
+def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: int,
+              console: Console | None = None) -> dict[str, int]:
+    """Run cells in order with a progress display; returns a count per status. Ctrl-C stops the
+    current child, records nothing for it, and re-raises (the folder stays resumable)."""
+    console = console or Console(stderr=True)
+    counts: dict[str, int] = {}
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("starting", total=total, completed=total - len(cells))
+        for p in cells:
+            progress.update(task, description=p.cell.cell_id)
+            if p.skip_reason:
+                record = skipped_record(p.cell, p.skip_reason)
+            else:
+                record = run_cell(p.cell, run_dir, env)
+            store.append_record(run_dir, record)
+            counts[record["status"]] = counts.get(record["status"], 0) + 1
+            progress.console.print(summary_line(record), markup=False, highlight=False)
+            progress.advance(task)
+        progress.update(task, description="done")
+    return counts
+
+
+def summary_line(record: dict[str, Any]) -> str:
+    """One line per finished cell for the console."""
+    status = record["status"]
+    detail = record.get("reason") or ""
+    if status == "ok":
+        parts = [f"{k}={record[k]:.1f}" for k in ("train_img_s", "infer_img_s", "test_accuracy")
+                 if record.get(k) is not None]
+        detail = " ".join(parts)
+    return f"{status:>8}  {record['cell_id']}  {record.get('wall_s') or 0:.1f}s  {detail}"
+
+
+def base_record(cell: Cell, status: str, reason: str | None) -> dict[str, Any]:
+    """The identity and config part of every record."""
+    return {"schema_version": SCHEMA_VERSION, "cell_id": cell.cell_id, **cell.config(),
+            "status": status, "reason": reason}
+
+
+def skipped_record(cell: Cell, reason: str) -> dict[str, Any]:
+    """A record for a cell that cannot run on this machine (no process is started)."""
+    now = utc_now()
+    return base_record(cell, "skipped", reason) | {"started_at": now, "finished_at": now, "wall_s": 0.0}
+
+
+def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
+    """Run one cell's child process and turn however it ended into a record."""
+    log_path = run_dir / "logs" / f"{cell.cell_id}.log"
+    log_path.parent.mkdir(exist_ok=True)
+    cmd = [sys.executable, "-m", "bench.child", json.dumps(cell.config())]
+    started, t0 = utc_now(), time.perf_counter()
+    timed_out = False
+    with open(log_path, "w") as log:
+        log.write(f"# {started} {shlex.join(cmd)}\n")
+        log.flush()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, cwd=REPO, text=True,
+                                env=child_env(cell, os.environ) | {"BENCH_RUNNER_PID": str(os.getpid()),
+                                                                   "BENCH_SPAWNED_AT": repr(time.time())},
+                                start_new_session=True)
+        try:
+            out, _ = proc.communicate(timeout=cell.timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill(proc)
+            out = ""
+        except BaseException:  # Ctrl-C / SIGTERM: stop the child, leave no record for this cell
+            _kill(proc)
+            raise
+    wall_s = time.perf_counter() - t0
+    tail = log_tail(log_path)
+    child = _parse_child_output(out)
+    if timed_out:
+        status, reason = "timeout", f"killed after timeout_s={cell.timeout_s:g}"
+        child = {}
+    elif child is None:
+        status, reason = outcome.from_exit(proc.returncode, tail)
+        child = {}
+    else:
+        status, reason = child.pop("status"), child.pop("reason")
+    record = base_record(cell, status, reason) | child
+    record |= {"started_at": started, "finished_at": utc_now(), "wall_s": wall_s}
+    record |= peak_fields(record, env)
+    if status != "ok":
+        record["log_tail"] = tail
+    check_fields(record)
+    return record
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL the child's whole process group and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _parse_child_output(out: str) -> dict[str, Any] | None:
+    """The child's record (its one JSON line on stdout), or None if it printed none."""
+    lines = [line for line in (out or "").splitlines() if line.strip()]
+    if not lines:
+        return None
+    try:
+        record = json.loads(lines[-1])
+    except json.JSONDecodeError:
+        return None
+    return record if isinstance(record, dict) and "status" in record else None
+
+
+def peak_fields(record: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+    """peak_gflop_s of the cell's device (from env.json) and the achieved fraction of it."""
+    peak = env.get("peak_gflop_s", {}).get(record["device"])
+    if peak is None:
+        return {}
+    achieved = record.get("train_gflop_s")
+    return {"peak_gflop_s": peak, "peak_fraction": achieved / peak if achieved is not None else None}
+
+
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last lines of a cell's log."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def check_fields(record: dict[str, Any]) -> None:
+    """Every key of a record must be declared in bench.record.FIELDS (the reports' contract)."""
+    unknown = sorted(set(record) - set(FIELDS))
+    if unknown:
+        raise RuntimeError(f"record has keys not declared in bench/record.py FIELDS: {unknown}")

@@ -1,0 +1,60 @@
+"""Throughput: images/second of Keras's own training and inference, repeated, warm-up excluded.
+
+Training: one model.fit step compiles (compile_s); then a single model.fit of warmup + steps x repeats
+steps on one iterator, whose step timestamps are cut into `repeats` consecutive slices (each slice's
+wall time includes everything between its steps). Inference: the same with model.predict. The input
+pipeline alone and training on one cached batch are timed too, to tell whether the cell is input-bound.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bench.cell import Cell
+from bench.outcome import check_finite
+from bench.scenarios.workload import Workload
+from bench.trackers.timing import StepTimer, percentiles_ms, spread
+
+
+def run(cell: Cell, work: Workload) -> dict[str, Any]:
+    """Measure; returns the throughput record fields."""
+    import tensorflow as tf
+
+    b, warm, steps, repeats = cell.batch_size, cell.warmup_steps, cell.steps, cell.repeats
+    model = work.model
+    train = work.dataset.tf_dataset("train", b, mode=cell.pipeline, shuffle=True, seed=cell.seed, repeat=True)
+
+    t = time.perf_counter()
+    model.fit(train, steps_per_epoch=1, epochs=1, verbose=0)
+    fields: dict[str, Any] = {"compile_s": time.perf_counter() - t}
+    timer = StepTimer()
+    history = model.fit(train, steps_per_epoch=warm + steps * repeats, epochs=1, verbose=0, callbacks=[timer])
+    check_finite(history.history["loss"])
+    fields |= spread("train_img_s", timer.repeat_img_s(warm, steps, repeats, b))
+    fields |= percentiles_ms(timer.step_s(skip=warm))
+
+    infer = work.dataset.tf_dataset("train", b, mode=cell.pipeline, repeat=True)
+    model.predict(infer, steps=1, verbose=0)
+    infer_timer = StepTimer()
+    model.predict(infer, steps=warm + steps * repeats, verbose=0, callbacks=[infer_timer])
+    fields |= spread("infer_img_s", infer_timer.repeat_img_s(warm, steps, repeats, b))
+
+    fields["pipeline_img_s"] = _pipeline_img_s(train, b, steps * repeats)
+    cached = tf.data.Dataset.from_tensors(next(iter(train))).repeat()
+    cached_timer = StepTimer()
+    model.fit(cached, steps_per_epoch=1 + steps, epochs=1, verbose=0, callbacks=[cached_timer])
+    fields["cached_train_img_s"] = cached_timer.repeat_img_s(1, steps, 1, b)[0]
+    fields["input_bound"] = fields["pipeline_img_s"] < fields["cached_train_img_s"]
+    fields["train_gflop_s"] = work.fields["train_flops_per_image"] * fields["train_img_s"] / 1e9
+    return fields
+
+
+def _pipeline_img_s(data: Any, batch_size: int, batches: int) -> float:
+    """Images/second of iterating the tf.data pipeline alone (first batch excluded)."""
+    it = iter(data)
+    next(it)
+    t = time.perf_counter()
+    for _ in range(batches):
+        next(it)
+    return batches * batch_size / (time.perf_counter() - t)

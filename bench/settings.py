@@ -1,0 +1,54 @@
+"""Process-global settings of a cell: environment before TensorFlow is imported, the rest right after.
+
+TensorFlow's visible devices, thread pools and Keras's mixed-precision policy are process-wide and
+fixed once TensorFlow initialises, which is why every cell runs in a fresh process (bench.child).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from bench.cell import Cell
+
+
+def child_env(cell: Cell, base: Mapping[str, str]) -> dict[str, str]:
+    """The environment a cell's process must start with (device visibility, quiet C++ logs)."""
+    env = dict(base)
+    env["CUDA_VISIBLE_DEVICES"] = "" if cell.device == "cpu" else cell.device.split(":")[1]
+    env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"  # CUDA's numbering = NVML's, so gpu:N is one device to both
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def import_tensorflow(cell: Cell) -> Any:
+    """Import TensorFlow with the cell's settings applied before any op runs; returns the module."""
+    os.environ.update(child_env(cell, os.environ))
+    import keras
+    import tensorflow as tf
+
+    if cell.threads != "auto":
+        tf.config.threading.set_intra_op_parallelism_threads(int(cell.threads))
+    if cell.inter_threads != "auto":
+        tf.config.threading.set_inter_op_parallelism_threads(int(cell.inter_threads))
+    gpus = tf.config.list_physical_devices("GPU")
+    if cell.device == "cpu" and gpus:
+        raise RuntimeError(f"cpu cell still sees GPUs {gpus}; CUDA_VISIBLE_DEVICES was not honoured")
+    if cell.device != "cpu" and not gpus:
+        raise RuntimeError(f"{cell.device} is not visible to TensorFlow in this process")
+    for gpu in gpus:
+        tf.config.experimental.set_memory_growth(gpu, True)
+    keras.mixed_precision.set_global_policy(cell.precision)
+    return tf
+
+
+def device_name(tf: Any, cell: Cell) -> str:
+    """What the cell runs on: the GPU's name, or the CPU model."""
+    if cell.device == "cpu":
+        from bench.envinfo import cpu_model
+
+        return cpu_model()
+    details = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0])
+    return str(details.get("device_name", cell.device))

@@ -1,0 +1,105 @@
+"""RUN_DIR's files: results.jsonl (atomic appends, torn-tail tolerant reads), the runner's lock, env.json."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from pathlib import Path
+from typing import IO, Any
+
+from bench.errors import UserError
+
+RESULTS = "results.jsonl"
+ENV = "env.json"
+MATRIX = "matrix.toml"
+LOCK = ".lock"
+FAILED = ("oom", "error", "timeout", "nan")
+
+
+def append_record(run_dir: Path, record: dict[str, Any]) -> None:
+    """Append one record as one line: a single write, then fsync (a killed runner tears no line)."""
+    data = (json.dumps(record, allow_nan=False) + "\n").encode()
+    fd = os.open(run_dir / RESULTS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        written = os.write(fd, data)
+        while written < len(data):  # regular files write whole; this only guards a short write
+            written += os.write(fd, data[written:])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_records(run_dir: Path) -> list[dict[str, Any]]:
+    """Every complete record; a torn or unreadable line (from a crash of an older runner) is skipped."""
+    path = run_dir / RESULTS
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def latest_status(run_dir: Path) -> dict[str, str]:
+    """cell_id -> status of its latest record (a retried cell's later record wins)."""
+    return {r["cell_id"]: r["status"] for r in read_records(run_dir) if "cell_id" in r}
+
+
+def repair_tail(run_dir: Path) -> bool:
+    """Move a torn last line (no newline) to results.jsonl.torn so appends start on a fresh line."""
+    path = run_dir / RESULTS
+    if not path.exists():
+        return False
+    data = path.read_bytes()
+    if not data or data.endswith(b"\n"):
+        return False
+    cut = data.rfind(b"\n") + 1
+    with open(path.with_suffix(".jsonl.torn"), "ab") as torn:
+        torn.write(data[cut:] + b"\n")
+    with open(path, "r+b") as f:
+        f.truncate(cut)
+        os.fsync(f.fileno())
+    return True
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON atomically (temp file, then rename)."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+class RunLock:
+    """An exclusive flock on RUN_DIR/.lock: a second runner on the same folder gets a UserError."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.path = run_dir / LOCK
+        self._file: IO[str] | None = None
+
+    def __enter__(self) -> RunLock:
+        f = open(self.path, "a+")  # noqa: SIM115 (held open for the lock's lifetime)
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "unknown"
+            f.close()
+            raise UserError(f"{self.path.parent} is in use by another runner (pid {holder}); "
+                            "wait for it to finish or use another --out") from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        self._file = f
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()

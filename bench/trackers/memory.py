@@ -1,0 +1,71 @@
+"""Memory of the cell's process: kernel peak RSS, a sampled RSS timeline, GPU peak (TF and NVML)."""
+
+from __future__ import annotations
+
+import resource
+import sys
+import threading
+import time
+from typing import Any
+
+import psutil
+
+MAX_TIMELINE_POINTS = 200
+
+
+class MemoryTracker:
+    """Samples this process's RSS every `interval_s` on a daemon thread (psutil; cheap)."""
+
+    def __init__(self, interval_s: float = 0.5) -> None:
+        self.interval_s = interval_s
+        self.samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._t0 = time.perf_counter()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def start(self) -> MemoryTracker:
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        proc = psutil.Process()
+        while not self._stop.is_set():
+            self.samples.append((time.perf_counter() - self._t0, proc.memory_info().rss / 2**20))
+            self._stop.wait(self.interval_s)
+
+    def stop(self) -> dict[str, Any]:
+        """Stop sampling; peak_rss_mb (from the kernel) and the timeline (thinned to 200 points)."""
+        self._stop.set()
+        self._thread.join(timeout=2)
+        step = max(1, len(self.samples) // MAX_TIMELINE_POINTS)
+        timeline = [[round(t, 2), round(mb, 1)] for t, mb in self.samples[::step]]
+        return {"peak_rss_mb": peak_rss_mb(), "rss_timeline_mb": timeline}
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process per the kernel (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
+
+
+def gpu_memory(tf: Any, device: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """GPU peak memory (TensorFlow's allocator) and NVML's in-use memory, or why they are unavailable."""
+    if device == "cpu":
+        why = "cpu cell: no GPU visible to this process"
+        return {}, {"gpu_peak_mb": why, "gpu_nvml_used_mb": why}
+    fields: dict[str, Any] = {}
+    unavailable: dict[str, str] = {}
+    try:
+        fields["gpu_peak_mb"] = tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
+    except (ValueError, RuntimeError) as exc:
+        unavailable["gpu_peak_mb"] = f"tf.config.experimental.get_memory_info failed: {exc}"
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        handle = pynvml.nvmlDeviceGetHandleByIndex(int(device.split(":")[1]))
+        fields["gpu_nvml_used_mb"] = pynvml.nvmlDeviceGetMemoryInfo(handle).used / 2**20
+        pynvml.nvmlShutdown()
+    except Exception as exc:  # pynvml raises NVMLError subclasses, or ImportError/OSError without a driver
+        unavailable["gpu_nvml_used_mb"] = f"NVML unavailable: {exc}"
+    return fields, unavailable
