@@ -9,6 +9,7 @@ import sys
 import time
 
 import tensorflow as tf  # noqa: F401  (TensorFlow initialises here, with its default threads)
+
 from datasets.api import open_dataset
 from models.registry import get_model
 
