@@ -84,7 +84,7 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "peak_gflop_s": "measured float32 GEMM peak of the device, GFLOP/s",
     "peak_fraction": "train_gflop_s / peak_gflop_s",
     # memory
-    "peak_rss_mb": "peak resident memory of the cell's process (kernel ru_maxrss), MB",
+    "peak_rss_mb": "peak resident memory of the cell's process (kernel VmHWM, else ru_maxrss), MiB",
     "rss_timeline_mb": "sampled [seconds, MB] pairs of the process's resident memory",
     "gpu_peak_mb": "peak GPU memory allocated by TensorFlow, MB (null without a GPU)",
     "gpu_nvml_used_mb": "GPU memory in use per NVML at the end of the cell, MB",

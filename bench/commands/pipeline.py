@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import sys
 import time
 from pathlib import Path
 
@@ -28,29 +26,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the result to this JSON file")
 
 
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process, MB: Linux's VmHWM (ru_maxrss survives execve, so a child
-    started by a big parent would report the parent's peak), else ru_maxrss."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024 / 1e6
-    scale = 1 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB elsewhere
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1e6
-
-
 def measure(args: argparse.Namespace) -> dict[str, object]:
     """Open the dataset, build the pipeline, and time each full epoch (images delivered per second); the
     CPU time per epoch shows what the pipeline needs when other processes share the machine."""
     import psutil
 
+    from bench.trackers.memory import peak_rss_mb
     from datasets.api import open_dataset
 
     ds = open_dataset(args.dataset, data_dir=args.data_dir, seed=args.seed)
     import tensorflow  # noqa: F401 - imported before the baseline so the RSS delta is the pipeline's
 
-    rss_before_mb = psutil.Process().memory_info().rss / 1e6
+    rss_before_mb = psutil.Process().memory_info().rss / 2**20
     t0 = time.perf_counter()
     pipe = ds.tf_dataset(
         args.split,

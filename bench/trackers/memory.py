@@ -6,6 +6,7 @@ import resource
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -43,7 +44,13 @@ class MemoryTracker:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process per the kernel (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    """Peak resident set size of this process per the kernel, MiB: Linux's VmHWM (ru_maxrss survives
+    execve, so a child would report a bigger parent's peak), else ru_maxrss (bytes on macOS)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 2**10
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
 
