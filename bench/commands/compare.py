@@ -1,0 +1,36 @@
+"""`python -m bench compare RUN_A RUN_B [...]`: the same cells side by side across runs and machines."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+NAME = "compare"
+HELP = "compare run folders (e.g. two machines) cell by cell; flag only differences beyond the noise"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "run_dirs", type=Path, nargs="+", metavar="RUN_DIR", help="run folders; the first is the baseline"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for compare.html, compare.csv and charts (default: RUN_A/compare)",
+    )
+    parser.add_argument(
+        "--alpha", type=float, default=None, help="significance level of the noise rule (default 0.1)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from bench.report.compare_report import make_compare
+
+    result = make_compare(args.run_dirs, args.out, args.alpha)
+    for label in result.labels:
+        print(label)
+    print(result.counts.to_string(index=False) if not result.counts.empty else "the runs share no ok cell")
+    print(f"wrote {result.html}")
+    print(f"wrote {result.csv}")
+    return 0
