@@ -16,10 +16,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from bench.report.estimate import SEED_MACHINE, estimates, human_seconds  # noqa: E402
 
 DECADES_FOR_LOG = 20  # max/min ratio from which an axis goes logarithmic
+RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,14 @@ def _log_if_spread(ax: plt.Axes, values: pd.Series | list[float], axis: str = "y
         (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
 
 
+def _batch_axis(ax: plt.Axes, batches: pd.Series) -> None:
+    """Log-2 batch-size axis ticked at the measured batch sizes, labelled as plain numbers."""
+    ax.set_xscale("log", base=2)
+    ticks = sorted(int(b) for b in batches.dropna().unique())
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+
+
 def _pair_label(pair: str, rows: pd.DataFrame) -> str:
     """'galaxy10/densenet121' plus '(synthetic data)' when its cells ran on synthetic data."""
     if rows["synthetic"].all():
@@ -115,7 +125,7 @@ def _throughput_lines(ax: plt.Axes, rows: pd.DataFrame, metric: str) -> None:
             capsize=3,
             label=f"{device} {precision}",
         )
-    ax.set_xscale("log", base=2)
+    _batch_axis(ax, data["batch_size"])
     ax.set_xlabel("batch size (images)")
     ax.set_ylabel(f"{'training' if metric == 'train' else 'inference'} throughput (images/s)")
     ax.set_title("training" if metric == "train" else "inference")
@@ -212,12 +222,19 @@ def mixed_precision(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             part = stats.xs(prec, level="precision").reindex(groups)
             x = np.arange(len(groups)) + j * width
             err = [part["median"] - part["min"], part["max"] - part["median"]]
-            ax.bar(x, part["median"], width, yerr=err, capsize=3, label=prec)
+            ax.bar(x, part["median"] - 1, width, bottom=1, yerr=err, capsize=3, label=prec)
             for xi, v in zip(x, part["median"], strict=True):
                 if v == v:
-                    ax.annotate(f"{v:.2f}x", (xi, v), ha="center", va="bottom", fontsize=8)
+                    ax.annotate(f"{v:.2f}x", (xi, v), ha="center", va="bottom" if v >= 1 else "top",
+                                fontsize=8)
         ax.axhline(1, color="k", lw=1)
         ax.set_yscale("log")
+        low, high = min(stats["min"].min(), 1), max(stats["max"].max(), 1)
+        ax.set_ylim(low / 1.6, high * 1.6)
+        ticks = [t for t in RATIO_TICKS if low / 1.6 <= t <= high * 1.6]
+        ax.set_yticks(ticks, [f"{t:g}x" for t in ticks])
+        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+        ax.set_xlim(-0.6, max(len(groups), 2) - 0.4)
         ax.set_xticks(
             np.arange(len(groups)) + width * (len(precisions) - 1) / 2,
             groups,
@@ -269,7 +286,7 @@ def memory_vs_batch(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             best = line.groupby("batch_size")[col].max()
             label = f"{key[0]}{' (synthetic)' if key[1] else ''} {key[2]} {key[3]} {key[4]}"
             ax.plot(best.index, best.values, marker="o", label=label)
-        ax.set_xscale("log", base=2)
+        _batch_axis(ax, rows["batch_size"])
         _log_if_spread(ax, rows[col])
         if ax.get_yscale() == "linear":
             ax.set_ylim(bottom=0)
@@ -466,12 +483,13 @@ def peak_fraction(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             )
         ]
     best = ok.loc[ok.groupby(["pair", "device", "precision"])["fraction"].idxmax()].iloc[::-1]
-    labels = best["pair"] + " " + best["device"] + " " + best["precision"]
+    labels = best["pair"] + best["synthetic"].map({True: " (synthetic)", False: ""}) + " " + best["device"]
+    labels = labels + " " + best["precision"]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(best) + 1.8))
     ax.barh(labels, best["fraction"] * 100)
     for y, (_, r) in enumerate(best.iterrows()):
         ax.annotate(
-            f" {r['train_gflop_s']:.1f} of {r['peak_gflop_s']:.0f} GFLOP/s",
+            f" {r['train_gflop_s']:.3g} of {r['peak_gflop_s']:.3g} GFLOP/s",
             (r["fraction"] * 100, y),
             va="center",
             fontsize=8,

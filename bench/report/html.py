@@ -36,7 +36,12 @@ def table_html(df: pd.DataFrame, empty: str) -> str:
     """An escaped HTML table, or a line saying there is nothing to show."""
     if df.empty:
         return f"<p>{escape(empty)}</p>"
-    return df.to_html(index=False, escape=True, na_rep="", float_format=lambda v: f"{v:.4g}", border=0)
+    return df.to_html(index=False, escape=True, na_rep="", float_format=number, border=0)
+
+
+def number(value: float) -> str:
+    """A table number: 4 significant digits, thousands written out (12,345 not 1.234e+04)."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def figure_html(chart: Chart) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from bench.report.estimate import estimates, human_seconds, setting_text
@@ -19,14 +21,14 @@ def headline(df: pd.DataFrame) -> pd.DataFrame:
         for col, name in (("train_img_s", "training"), ("infer_img_s", "inference")):
             has = cells[(cells["mode"] == "throughput") & cells[col].notna()]
             best = has.loc[has[col].idxmax()] if not has.empty else None
-            row[f"best {name} images/s"] = None if best is None else round(float(best[col]), 1)
+            row[f"best {name} images/s"] = math.nan if best is None else round(float(best[col]), 1)
             row[f"{name} setting"] = "" if best is None else setting_text(best)
         key = (pair, device)
         row["full training (est.)"] = human_seconds(est.loc[key, "estimate_s"]) if key in est.index else "n/a"
         real = cells[~cells["synthetic"] & cells["test_accuracy"].notna()]
-        row["best test accuracy"] = None if real.empty else round(float(real["test_accuracy"].max()), 4)
+        row["best test accuracy"] = math.nan if real.empty else round(float(real["test_accuracy"].max()), 4)
         row["peak RSS MB (min-max)"] = _range(cells["peak_rss_mb"])
-        row["GPU peak MB (max)"] = None if cells["gpu_peak_mb"].isna().all() else cells["gpu_peak_mb"].max()
+        row["GPU peak MB (max)"] = cells["gpu_peak_mb"].max()
         rows.append(row)
     return pd.DataFrame(rows)
 
