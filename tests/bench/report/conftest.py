@@ -199,3 +199,23 @@ def make_run(tmp_path: Path) -> Callable[..., Path]:
 def throughput() -> Callable[..., dict]:
     """The made-up throughput record builder."""
     return _throughput
+
+
+MADE_UP_RECIPE = (10, 0.2)  # made-up (epochs, validation_split) so estimates do not depend on models/
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory: pytest.TempPathFactory):
+    """The report of the made-up sample run (with a torn last line), built once for the session."""
+    from bench.report import estimate
+    from bench.report.make import make_report
+
+    run = tmp_path_factory.mktemp("sample") / "run"
+    run.mkdir()
+    text = "\n".join(json.dumps(r) for r in sample_records()) + "\n"
+    (run / "results.jsonl").write_text(text + json.dumps(_throughput("torn", 1.0))[:57])
+    (run / "env.json").write_text(json.dumps(ENV))
+    (run / "matrix.toml").write_text('name = "made-up"\n')
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(estimate, "recipe_of", lambda model: MADE_UP_RECIPE)
+        return make_report(run)
