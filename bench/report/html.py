@@ -13,6 +13,7 @@ import pandas as pd
 
 from bench.report.charts import Chart
 from bench.report.load import Run, flatten
+from bench.report.recommend import readable
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5rem auto;max-width:1250px;
@@ -21,8 +22,8 @@ h1{margin-bottom:.2rem} h2{border-bottom:2px solid #ddd;padding-bottom:.2rem;mar
 .machine{color:#555;margin-top:0} .note{background:#fff6d5;border-left:4px solid #e0b000;padding:.3rem .6rem}
 figure{margin:1rem 0 2rem} figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{color:#444;font-size:.9rem} table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
-th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:right} th{background:#f3f3f3}
-td:first-child,th:first-child{text-align:left} pre{background:#f6f6f6;padding:.6rem;overflow-x:auto}
+th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:left;vertical-align:top}
+th{background:#f3f3f3} pre{background:#f6f6f6;padding:.6rem;overflow-x:auto}
 .skipped li{color:#666}
 """
 
@@ -122,7 +123,7 @@ def render(
 <h2>Recommendations</h2>
 <p>Best measured setting per pair and objective; gain = how many times better than the seed's default
 setting (batch 32, float32, default threads) on the same device, where that default was measured.</p>
-{table_html(recs, "No recommendation: no ok cell yet.")}
+{table_html(readable(recs), "No recommendation: no ok cell yet.")}
 <h2>Per-class precision, recall and F1</h2>{_per_class_section(per_class)}
 <h2>Skipped and failed cells</h2>{table_html(problems, "None: every recorded cell is ok.")}
 <h2>Machine fingerprint (env.json)</h2>{table_html(env, "env.json is missing.")}

@@ -104,3 +104,9 @@ def default_cell(cand: pd.DataFrame, best: pd.Series) -> pd.Series | None:
         return None
     memory = match[match["pipeline"] == "memory"]
     return (memory if not memory.empty else match).iloc[0]
+
+
+def readable(recs: pd.DataFrame) -> pd.DataFrame:
+    """Recommendations for people: spaced column names and gains written as '2.31x'."""
+    gain = recs["gain_over_default"].map(lambda g: f"{g:.2f}x" if g is not None and g == g else "")
+    return recs.assign(gain_over_default=gain).rename(columns=lambda c: c.replace("_", " "))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.report.load import Run
+from bench.report.recommend import readable
 
 # Columns that hold lists/dicts in the records: JSON-encoded in the CSV so they round-trip.
 _DERIVED = ("data", "pair", "failed")
@@ -41,7 +42,7 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
         "## Headline answers",
         _md(headline),
         "## Recommendations (gain over the seed's default: batch 32, float32, threads auto)",
-        _md(recs),
+        _md(readable(recs)),
         "## Skipped and failed cells",
         _md(problems),
     ]

@@ -77,7 +77,7 @@ def _one_model(row: pd.Series) -> pd.DataFrame:
     """One cell's per-class metrics with macro and weighted average rows (the seed's layout)."""
     table = pd.DataFrame(row["per_class"])
     names = table["name"] if "name" in table.columns else table["class"]
-    table = table.set_axis(names.astype(str)).reindex(columns=list(METRICS))
+    table = table.set_axis(names.astype(str).to_list()).reindex(columns=list(METRICS))
     support = table["support"].sum()
     table.loc["macro avg"] = [row["macro_precision"], row["macro_recall"], row["macro_f1"], support]
     table.loc["weighted avg"] = [
