@@ -31,6 +31,11 @@ def run(args: argparse.Namespace) -> int:
     for label in result.labels:
         print(label)
     print(result.counts.to_string(index=False) if not result.counts.empty else "the runs share no ok cell")
+    flagged = result.table[result.table["verdict"].isin(["higher", "lower"])]
+    if not flagged.empty:
+        cols = ["run", "cell_id", "metric", "a", "b", "ratio", "ratio_low", "ratio_high", "verdict"]
+        print("differences beyond the noise:")
+        print(flagged[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"wrote {result.html}")
     print(f"wrote {result.csv}")
     return 0

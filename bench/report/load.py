@@ -79,7 +79,9 @@ NUMERIC_FIELDS = (
 )
 
 # env.json keys that change between runs on one machine, left out of the machine fingerprint hash.
-_VOLATILE_ENV_HINTS = ("time", "date", "_at", "uptime", "free", "available", "load")
+# Software versions and measured peaks are left out too: they change on the same hardware.
+_VOLATILE_ENV_HINTS = ("time", "date", "_at", "uptime", "free", "available", "load", "version", "packages",
+                       "peak", "env.")
 
 
 @dataclass
@@ -241,7 +243,8 @@ def machine_label(env: dict) -> str:
     stable = {k: v for k, v in flat.items() if not any(h in k.lower() for h in _VOLATILE_ENV_HINTS)}
     digest = hashlib.sha1(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:8]
     parts = [_first(flat, ("cpu_model", "cpu.model", "cpu.brand", "cpu", "processor"))]
-    parts.append(_first(flat, ("gpu_name", "gpus[0].name", "gpu.name", "gpu")) or "no GPU")
+    gpu = _first(flat, ("nvml_gpus[0].name", "tf_gpus[0].name", "gpus[0].name", "gpu_name", "gpu"))
+    parts.append(gpu or "no GPU")
     host = _first(flat, ("hostname", "host", "node"))
     text = ", ".join(p for p in parts if p)
     return f"{text}{' on ' + host if host else ''} (fp {digest})"

@@ -53,4 +53,7 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
 
 def _md(table: pd.DataFrame) -> str:
     """A pipe table, or a line saying there is nothing to show."""
-    return table.to_markdown(index=False, floatfmt=".4g", missingval="") if not table.empty else "_none_"
+    if table.empty:
+        return "_none_"
+    cleaned = table.astype(object).where(table.notna(), None)
+    return cleaned.to_markdown(index=False, floatfmt=".4g", missingval="")
