@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from bench.report.estimate import SEED_MACHINE, estimates, human_seconds  # noqa: E402
 
@@ -163,6 +163,9 @@ def thread_scaling(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             ax_e.plot(s.index, speedup / (s.index / base_n), marker="o", label=label)
             top = max(top, s.index.max() / base_n)
         ax_s.plot([1, top], [1, top], "k--", lw=1, label="ideal")
+        threads = sorted(rows["n_threads"].unique())
+        for ax in (ax_s, ax_e):
+            ax.set_xticks(threads, [str(t) for t in threads])
         ax_s.set(xlabel="intra-op threads", ylabel="speedup (x)", title="speedup")
         ax_e.axhline(1, color="k", ls="--", lw=1)
         ax_e.set(
@@ -222,11 +225,20 @@ def mixed_precision(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             part = stats.xs(prec, level="precision").reindex(groups)
             x = np.arange(len(groups)) + j * width
             err = [part["median"] - part["min"], part["max"] - part["median"]]
-            ax.bar(x, part["median"] - 1, width, bottom=1, yerr=err, capsize=3, label=prec)
+            bars = ax.bar(x, part["median"] - 1, width, bottom=1, label=prec)
+            ax.errorbar(x, part["median"], yerr=err, fmt="o", color="black", capsize=3, ms=3)
             for xi, v in zip(x, part["median"], strict=True):
                 if v == v:
-                    ax.annotate(f"{v:.2f}x", (xi, v), ha="center", va="bottom" if v >= 1 else "top",
-                                fontsize=8)
+                    ax.annotate(
+                        f"{v:.2f}x",
+                        (xi + width / 2, v),
+                        xytext=(3, 0),
+                        textcoords="offset points",
+                        ha="left",
+                        va="center",
+                        fontsize=8,
+                        color=bars.patches[0].get_facecolor(),
+                    )
         ax.axhline(1, color="k", lw=1)
         ax.set_yscale("log")
         low, high = min(stats["min"].min(), 1), max(stats["max"].max(), 1)
@@ -324,6 +336,15 @@ def accuracy_vs_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     fig, ax = plt.subplots(figsize=(8, 5))
     for pair, group in rows.groupby("pair", sort=True):
         points = ax.scatter(group["train_s"], group["test_accuracy"], label=pair, alpha=0.8)
+        for _, r in group.iterrows():
+            ax.annotate(
+                f"{r['mode']} b{int(r['batch_size'])} {r['precision']}",
+                (r["train_s"], r["test_accuracy"]),
+                xytext=(4, 4),
+                textcoords="offset points",
+                fontsize=7,
+                color="dimgrey",
+            )
         front = pareto_front(group["train_s"].to_numpy(float), group["test_accuracy"].to_numpy(float))
         ax.step(
             group["train_s"].to_numpy()[front],
@@ -372,6 +393,7 @@ def training_curves(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
                 ax.axvline(row["best_epoch"], color="grey", ls=":", label="restored epoch")
             unit = "(fraction)" if metric == "accuracy" else "(cross-entropy)"
             ax.set(xlabel="epoch", ylabel=f"{metric} {unit}", title=metric)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(True, alpha=0.3)
             ax.legend(fontsize=8)
         pair = _pair_label(row["pair"], row.to_frame().T)
@@ -531,7 +553,7 @@ def full_training_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         ax.annotate(f" {human_seconds(v)}", (v, yi), va="center", fontsize=8)
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xscale("log")
-    ax.set_xlim(min(values) / 2, max(values) * 8)
+    ax.set_xlim(min(values) / 2, max(values) * 4)
     ax.set(xlabel="full training time (s, log scale)")
     ax.grid(True, axis="x", which="both", alpha=0.3)
     full_caption = caption + (" " + " ".join(notes) if notes else "")
