@@ -10,6 +10,7 @@ HELP = "compare run folders (e.g. two machines) cell by cell; flag only differen
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's arguments."""
     parser.add_argument(
         "run_dirs", type=Path, nargs="+", metavar="RUN_DIR", help="run folders; the first is the baseline"
     )
@@ -25,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write the outputs and print where they are (matplotlib/pandas imported only here)."""
     from bench.report.compare_report import make_compare
 
     result = make_compare(args.run_dirs, args.out, args.alpha)

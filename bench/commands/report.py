@@ -10,6 +10,7 @@ HELP = "turn a run folder into charts, one self-contained report.html, summary.m
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's arguments."""
     parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="run folder (holds results.jsonl)")
     parser.add_argument(
         "--budget-s",
@@ -20,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write the outputs and print where they are (matplotlib/pandas imported only here)."""
     from bench.report.make import make_report
 
     report = make_report(args.run_dir, args.budget_s)

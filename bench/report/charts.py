@@ -50,12 +50,12 @@ def _ok(df: pd.DataFrame, *modes: str) -> pd.DataFrame:
     return df[(df["status"] == "ok") & df["mode"].isin(modes)]
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     """A file-name-safe version of text."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")
 
 
-def _save(fig: plt.Figure, out_dir: Path, name: str, title: str, caption: str) -> Chart:
+def save_chart(fig: plt.Figure, out_dir: Path, name: str, title: str, caption: str) -> Chart:
     """Write fig as PNG and SVG and close it."""
     fig.suptitle(title, fontsize=12, fontweight="bold")
     fig.tight_layout()
@@ -105,7 +105,7 @@ def throughput_vs_batch(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         for ax, metric in zip(axes[0], metrics, strict=True):
             _throughput_lines(ax, rows, metric)
         title = f"Throughput vs batch size: {_pair_label(pair, rows)}"
-        charts.append(_save(fig, out_dir, f"throughput_{_slug(pair)}", title, caption))
+        charts.append(save_chart(fig, out_dir, f"throughput_{slug(pair)}", title, caption))
     return charts
 
 
@@ -178,10 +178,10 @@ def thread_scaling(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             ax.grid(True, alpha=0.3)
             ax.legend(fontsize=8)
         charts.append(
-            _save(
+            save_chart(
                 fig,
                 out_dir,
-                f"threads_{_slug(pair)}",
+                f"threads_{slug(pair)}",
                 f"Thread scaling (training): {_pair_label(pair, rows)}",
                 caption,
             )
@@ -258,7 +258,7 @@ def mixed_precision(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         ax.set_title("training" if metric == "train" else "inference")
         ax.legend(title="policy", fontsize=8)
         ax.grid(True, axis="y", which="both", alpha=0.3)
-    return [_save(fig, out_dir, "mixed_precision", "Mixed precision vs float32", caption)]
+    return [save_chart(fig, out_dir, "mixed_precision", "Mixed precision vs float32", caption)]
 
 
 def _precision_ratios(ok: pd.DataFrame) -> pd.DataFrame:
@@ -313,7 +313,7 @@ def memory_vs_batch(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             ncol=2,
         )
     note = "" if "gpu_peak_mb" in dict(panels) else " No GPU memory was measured in this run."
-    return [_save(fig, out_dir, "memory", "Peak memory vs batch size", caption + note)]
+    return [save_chart(fig, out_dir, "memory", "Peak memory vs batch size", caption + note)]
 
 
 def accuracy_vs_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
@@ -357,7 +357,7 @@ def accuracy_vs_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     ax.set(xlabel="training wall time (s)", ylabel="test accuracy (fraction)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, title="pair (line: Pareto front)")
-    return [_save(fig, out_dir, "accuracy_vs_time", "Accuracy vs training time", caption)]
+    return [save_chart(fig, out_dir, "accuracy_vs_time", "Accuracy vs training time", caption)]
 
 
 def pareto_front(time_s: np.ndarray, accuracy: np.ndarray) -> np.ndarray:
@@ -398,7 +398,7 @@ def training_curves(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             ax.legend(fontsize=8)
         pair = _pair_label(row["pair"], row.to_frame().T)
         title = f"Training curves: {pair}, {row['device']} {row['precision']}"
-        charts.append(_save(fig, out_dir, f"curves_{_slug(row['cell_id'])}", title, caption))
+        charts.append(save_chart(fig, out_dir, f"curves_{slug(row['cell_id'])}", title, caption))
     if not charts:
         return [
             Chart("curves", "Training curves", caption, skipped="no ok train cell has a per-epoch history")
@@ -461,7 +461,7 @@ def confusion_matrices(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         axes[0].set_title("counts")
         axes[1].set_title("row-normalised (recall on the diagonal)")
         title = f"Confusion matrix: {row['pair']}, {row['device']} {row['precision']}"
-        charts.append(_save(fig, out_dir, f"confusion_{_slug(row['cell_id'])}", title, caption))
+        charts.append(save_chart(fig, out_dir, f"confusion_{slug(row['cell_id'])}", title, caption))
     if not charts:
         return [
             Chart(
@@ -519,7 +519,9 @@ def peak_fraction(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     ax.set(xlabel="achieved training GFLOP/s (% of measured float32 peak)")
     ax.set_xlim(0, max(100, best["fraction"].max() * 130))
     ax.grid(True, axis="x", alpha=0.3)
-    return [_save(fig, out_dir, "peak_fraction", "Achieved GFLOP/s as a fraction of measured peak", caption)]
+    return [
+        save_chart(fig, out_dir, "peak_fraction", "Achieved GFLOP/s as a fraction of measured peak", caption)
+    ]
 
 
 def full_training_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
@@ -557,7 +559,7 @@ def full_training_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     ax.set(xlabel="full training time (s, log scale)")
     ax.grid(True, axis="x", which="both", alpha=0.3)
     full_caption = caption + (" " + " ".join(notes) if notes else "")
-    return [_save(fig, out_dir, "full_training", "Estimated full-training time", full_caption)]
+    return [save_chart(fig, out_dir, "full_training", "Estimated full-training time", full_caption)]
 
 
 CHARTS: tuple[Callable[[pd.DataFrame, Path], list[Chart]], ...] = (

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from bench.report.charts import Chart, _save, _slug
+from bench.report.charts import Chart, save_chart, slug
 
 SPEED_METRICS = {"train_img_s": "training images/s", "infer_img_s": "inference images/s"}
 VERDICT_COLORS = {
@@ -35,7 +35,7 @@ def draw_compare(table: pd.DataFrame, out_dir: Path) -> list[Chart]:
         ]
     charts = []
     for run, rows in speed.groupby("run", sort=True):
-        letter = _slug(run.split(":")[0])
+        letter = slug(run.split(":")[0])
         charts.append(_scatter(rows, out_dir, f"compare_{letter}_scatter"))
         charts.append(_ratios(rows, out_dir, f"compare_{letter}_ratios"))
     return charts
@@ -73,7 +73,7 @@ def _scatter(rows: pd.DataFrame, out_dir: Path, name: str) -> Chart:
         "One point per cell measured ok in both runs (same cell_id). Above the dashed line the "
         "second run is faster. Green/red: a difference beyond the repeats' noise; grey: within it."
     )
-    return _save(fig, out_dir, name, "Throughput, one run against another", caption)
+    return save_chart(fig, out_dir, name, "Throughput, one run against another", caption)
 
 
 def _ratios(rows: pd.DataFrame, out_dir: Path, name: str) -> Chart:
@@ -118,7 +118,7 @@ def _ratios(rows: pd.DataFrame, out_dir: Path, name: str) -> Chart:
         f"Baseline: {rows['baseline'].iloc[0]}. Second run: {rows['run'].iloc[0]}. Bars: ratio of "
         "medians; whiskers: slowest-to-fastest repeat ratio range."
     )
-    return _save(fig, out_dir, name, "Speed ratio per cell", caption)
+    return save_chart(fig, out_dir, name, "Speed ratio per cell", caption)
 
 
 def _wrap(label: str, width: int = 60) -> str:

@@ -10,7 +10,7 @@ import pandas as pd
 from bench.report.load import Run
 from bench.report.recommend import readable
 
-# Columns that hold lists/dicts in the records: JSON-encoded in the CSV so they round-trip.
+# Columns the loader derives (not in the records): left out of results.csv.
 _DERIVED = ("data", "pair", "failed")
 
 
