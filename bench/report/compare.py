@@ -34,6 +34,22 @@ METRICS: dict[str, tuple[str | None, str]] = {
 CONFIG = ["cell_id", "pair", "mode", "device", "batch_size", "precision", "threads", "pipeline"]
 
 
+def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
+    """For people: one row per (run, cell), per metric the two values, 'ratio (low-high)' and verdict."""
+    if table.empty:
+        return table
+    shown = table.assign(
+        run=table["run"].str.split(":").str[0],
+        ratio=[f"{r:.3g} ({lo:.3g}-{hi:.3g})" if lo == lo else f"{r:.3g}"
+               for r, lo, hi in zip(table["ratio"], table["ratio_low"], table["ratio_high"], strict=True)],
+    )
+    keys = ["run", "pair", "mode", "device", "batch_size", "precision", "threads", "pipeline", "cell_id"]
+    wide = shown.set_index([*keys, "metric"])[["a", "b", "ratio", "verdict"]].unstack("metric")
+    wide = wide.swaplevel(axis=1)
+    order = [(m, v) for m in METRICS for v in ("a", "b", "ratio", "verdict") if (m, v) in wide.columns]
+    return wide[order].rename(columns={"a": "run A", "b": "this run", "ratio": "ratio (spread)"})
+
+
 def run_labels(runs: list[Run]) -> list[str]:
     """'A: <folder> [<machine>]', ... so runs with equal folder names stay apart."""
     return [f"{chr(65 + i)}: {run.label}" for i, run in enumerate(runs)]

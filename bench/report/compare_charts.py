@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -111,6 +112,7 @@ def _ratios(rows: pd.DataFrame, out_dir: Path, name: str) -> Chart:
         if spread.max() / spread.min() >= 4:
             ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}x" if f"{v:g}"[0] in "25" else ""))
         ax.set(xlabel=f"{SPEED_METRICS[metric]}: second run / baseline (x)", title=SPEED_METRICS[metric])
         ax.grid(True, axis="x", which="both", alpha=0.3)
         _legend_handles(ax, part["verdict"])
@@ -121,6 +123,6 @@ def _ratios(rows: pd.DataFrame, out_dir: Path, name: str) -> Chart:
     return save_chart(fig, out_dir, name, "Speed ratio per cell", caption)
 
 
-def _wrap(label: str, width: int = 60) -> str:
-    """A long run label cut to width characters for an axis label."""
-    return label if len(label) <= width else label[: width - 1] + "…"
+def _wrap(label: str, width: int = 55) -> str:
+    """A long run label broken into lines of at most width characters for an axis label."""
+    return textwrap.fill(label, width)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.report.charts import Chart
+from bench.report.compare import side_by_side
 from bench.report.load import Run, flatten
 from bench.report.recommend import readable
 
@@ -132,6 +133,13 @@ setting (batch 32, float32, default threads) on the same device, where that defa
 """
 
 
+def _side_by_side_html(table: pd.DataFrame) -> str:
+    """The compare table with one row per run and cell and the metrics side by side."""
+    if table.empty:
+        return "<p>The runs share no ok cell.</p>"
+    return side_by_side(table).to_html(escape=True, na_rep="", float_format=number, border=0)
+
+
 def render_compare(
     runs: list[Run],
     labels: list[str],
@@ -160,7 +168,8 @@ p &le; {alpha:g}; with 3 repeats each that means the repeat ranges do not overla
 are shown but never flagged.</p>
 <h2>Verdicts</h2>{table_html(counts, "The runs share no ok cell.")}
 <h2>Charts</h2>{_charts_section(charts)}
-<h2>Side by side</h2>{table_html(table, "The runs share no ok cell.")}
+<h2>Side by side</h2>{_side_by_side_html(table)}
+<p>The same rows, with every field, are in compare.csv next to this page.</p>
 </body></html>
 """
 
