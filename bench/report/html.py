@@ -25,7 +25,7 @@ figure{margin:1rem 0 2rem} figure img{max-width:100%;height:auto;border:1px soli
 figcaption{color:#444;font-size:.9rem} table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
 th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3} pre{background:#f6f6f6;padding:.6rem;overflow-x:auto}
-.skipped li{color:#666}
+.skipped li{color:#666} .wide{overflow-x:auto}
 """
 
 
@@ -38,7 +38,8 @@ def table_html(df: pd.DataFrame, empty: str) -> str:
     """An escaped HTML table, or a line saying there is nothing to show."""
     if df.empty:
         return f"<p>{escape(empty)}</p>"
-    return df.to_html(index=False, escape=True, na_rep="", float_format=number, border=0)
+    body = df.to_html(index=False, escape=True, na_rep="", float_format=number, border=0)
+    return f'<div class="wide">{body}</div>'
 
 
 def number(value: float) -> str:
@@ -137,7 +138,8 @@ def _side_by_side_html(table: pd.DataFrame) -> str:
     """The compare table with one row per run and cell and the metrics side by side."""
     if table.empty:
         return "<p>The runs share no ok cell.</p>"
-    return side_by_side(table).to_html(escape=True, na_rep="", float_format=number, border=0)
+    wide = side_by_side(table).to_html(escape=True, na_rep="", float_format=number, border=0)
+    return f'<div class="wide">{wide}</div>'
 
 
 def render_compare(
