@@ -36,9 +36,6 @@ CONFIG = ["cell_id", "pair", "mode", "device", "batch_size", "precision", "threa
 
 def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
     """For people: one row per (run, cell), per metric the two values, 'ratio (low-high)' and verdict.
-
-    Cells are named by their settings (compare.csv has the cell_id); settings not in the index
-    (jit, inter-op threads) are equal to run A's by construction of the cell_id.
     """
     if table.empty:
         return table
@@ -47,7 +44,7 @@ def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
         ratio=[f"{r:.3g} ({lo:.3g}-{hi:.3g})" if lo == lo else f"{r:.3g}"
                for r, lo, hi in zip(table["ratio"], table["ratio_low"], table["ratio_high"], strict=True)],
     )
-    keys = ["run", "pair", "mode", "device", "batch_size", "precision", "threads", "pipeline"]
+    keys = ["run", "pair", "mode", "device", "batch_size", "precision", "threads", "pipeline", "cell_id"]
     wide = shown.set_index([*keys, "metric"])[["a", "b", "ratio", "verdict"]].unstack("metric")
     wide = wide.swaplevel(axis=1)
     order = [(m, v) for m in METRICS for v in ("a", "b", "ratio", "verdict") if (m, v) in wide.columns]
