@@ -35,8 +35,7 @@ CONFIG = ["cell_id", "pair", "mode", "device", "batch_size", "precision", "threa
 
 
 def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
-    """For people: one row per (run, cell), per metric the two values, 'ratio (low-high)' and verdict.
-    """
+    """For people: one row per (run, cell), per metric the two values, 'ratio (low-high)' and verdict."""
     if table.empty:
         return table
     shown = table.assign(
