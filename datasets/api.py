@@ -1,0 +1,145 @@
+"""The datasets interface the runner codes against: open_dataset -> Dataset -> tf.data pipelines."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import h5py
+import numpy as np
+
+from bench.errors import UserError
+from datasets import paths, sources, split, synthetic
+from datasets.h5store import LABELS, inspect_h5
+from datasets.specs import SPECS
+
+if TYPE_CHECKING:
+    import tensorflow as tf
+
+PIPELINE_MODES = ("memory", "stream", "cache", "tfio")
+
+
+@dataclass
+class Dataset:
+    """An opened, validated dataset: its HDF5 file, metadata, stored splits, and tf.data pipelines."""
+
+    name: str
+    synthetic: bool
+    verified: bool
+    path: Path
+    image_shape: tuple[int, int, int]
+    num_classes: int
+    class_names: list[str]
+    split_sizes: dict[str, int]
+    _splits: dict[str, np.ndarray] = field(repr=False)
+    _labels: np.ndarray = field(repr=False)
+    _work_dir: Path = field(repr=False)
+    _split_seed: int = 0
+
+    def _indices(self, split_name: str, max_examples: int | None) -> np.ndarray:
+        if split_name not in self._splits:
+            raise UserError(f"unknown split {split_name!r}; choose one of {', '.join(split.SPLITS)}")
+        idx = self._splits[split_name]
+        if max_examples is not None:
+            if max_examples < 1:
+                raise UserError(f"max_examples must be at least 1, not {max_examples}")
+            idx = idx[:max_examples]
+        return idx
+
+    def labels(self, split: str, max_examples: int | None = None) -> np.ndarray:
+        """The split's labels (int32) in unshuffled order, as tf_dataset(shuffle=False) yields them."""
+        return self._labels[self._indices(split, max_examples)].astype(np.int32)
+
+    def tf_dataset(
+        self,
+        split: str,
+        batch_size: int,
+        *,
+        mode: str = "memory",
+        shuffle: bool = False,
+        seed: int = 0,
+        repeat: bool = False,
+        max_examples: int | None = None,
+    ) -> tf.data.Dataset:
+        """Batches (uint8 [B,H,W,C], int32 [B]) of the split, each example once per epoch, prefetched."""
+        ok, reason = pipeline_mode_available(mode)
+        if not ok:
+            raise UserError(
+                f"pipeline mode {mode!r} is unavailable: {reason}; use one of memory, stream, cache"
+            )
+        if batch_size < 1:
+            raise UserError(f"batch size must be at least 1, not {batch_size}")
+        idx = self._indices(split, max_examples)
+        from datasets import pipeline
+
+        path = self.path
+        if mode == "cache":
+            cache = self._work_dir / "cache" / f"{split}-seed{self._split_seed}.h5"
+            path = pipeline.build_cache(self.path, self._splits[split], self._labels, cache)
+            idx = np.arange(len(idx))
+            labels = self._labels[self._splits[split]]
+        else:
+            labels = self._labels
+        build = {
+            "memory": pipeline.memory_dataset,
+            "stream": pipeline.stream_dataset,
+            "cache": pipeline.stream_dataset,
+            "tfio": pipeline.tfio_dataset,
+        }[mode]
+        return build(path, idx, labels, batch_size, shuffle, seed, repeat)
+
+
+def pipeline_mode_available(mode: str) -> tuple[bool, str]:
+    """(True, "") for memory/stream/cache; for tfio, whether tensorflow-io loads here and why not."""
+    if mode not in PIPELINE_MODES:
+        return False, f"unknown pipeline mode {mode!r} (known: {', '.join(PIPELINE_MODES)})"
+    if mode != "tfio":
+        return True, ""
+    from datasets.pipeline import tfio_available
+
+    return tfio_available()
+
+
+def _user_h5_dir(root: Path, path: Path) -> Path:
+    st = path.stat()
+    key = hashlib.sha1(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:12]
+    return root / "h5" / f"{path.stem}-{key}"
+
+
+def open_dataset(name: str, *, data_dir: Path | None = None, seed: int = 0) -> Dataset:
+    """Open a dataset by name (never downloads); missing or bad data is a UserError naming the fix."""
+    root = paths.data_dir(data_dir)
+    if name.startswith("synthetic:"):
+        synthetic.parse(name)
+        work = root / "synthetic" / name.removeprefix("synthetic:").replace(":", "-")
+        path, verified = synthetic.ensure(name, work), False
+        info = inspect_h5(path)
+    elif name.startswith("h5:"):
+        path = Path(name.removeprefix("h5:")).expanduser()
+        info = inspect_h5(path)
+        work, verified = _user_h5_dir(root, path), False
+    else:
+        spec = sources.spec_for(name)
+        path, verified = sources.prepare(root, name)
+        info = inspect_h5(path, num_classes=spec.num_classes, shape=spec.image_shape)
+        work = sources.folder(root, name)
+    with h5py.File(path, "r") as f:
+        labels = f[LABELS][()]
+    splits = split.load_or_make(work, labels, info.official_test_examples, seed)
+    class_names = list(SPECS[name].class_names) if name in SPECS else info.class_names
+    return Dataset(
+        name=name,
+        synthetic=name.startswith("synthetic:"),
+        verified=verified,
+        path=path,
+        image_shape=info.image_shape,
+        num_classes=info.num_classes,
+        class_names=class_names,
+        split_sizes={k: len(v) for k, v in splits.items()},
+        _splits=splits,
+        _labels=labels,
+        _work_dir=work,
+        _split_seed=seed,
+    )

@@ -1,0 +1,120 @@
+"""The tf.data pipeline: every example exactly once per epoch with its own label, in every mode,
+seeded shuffling, uint8 all the way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.errors import UserError
+from datasets import pipeline
+from datasets.api import open_dataset, pipeline_mode_available
+
+MODES = ("memory", "stream", "cache")
+
+
+def _epoch(ds, decode, **kw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(labels yielded, labels decoded from pixels, indices decoded from pixels) for one pass."""
+    ys, xs = [], []
+    for x, y in ds.tf_dataset(**kw):
+        assert x.dtype.name == "uint8" and y.dtype.name == "int32"
+        xs.append(x.numpy())
+        ys.append(y.numpy())
+    labels, idx = decode(np.concatenate(xs))
+    return np.concatenate(ys), labels, idx
+
+
+@pytest.fixture
+def gz_file(make_h5) -> str:
+    """A gzip-chunked file (like the published Galaxy10 file) of 600 labelled images."""
+    return "h5:" + str(
+        make_h5("gz.h5", n=600, shape=(12, 10, 3), k=6, compression="gzip", chunks=(7, 12, 10, 3))
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("split", ["train", "val", "test"])
+def test_exactly_once_and_aligned(decode, gz_file: str, data_dir: Path, mode: str, split: str):
+    ds = open_dataset(gz_file)
+    y, pixel_labels, idx = _epoch(ds, decode, split=split, batch_size=32, mode=mode, shuffle=True, seed=3)
+    assert np.array_equal(y, pixel_labels)  # labels stay with their images
+    assert np.array_equal(np.sort(idx), ds._splits[split])  # exactly the split, each once
+    assert len(y) == ds.split_sizes[split]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_unshuffled_order_matches_labels(decode, gz_file: str, data_dir: Path, mode: str):
+    ds = open_dataset(gz_file)
+    y, _, idx = _epoch(ds, decode, split="train", batch_size=50, mode=mode, max_examples=101)
+    assert np.array_equal(y, ds.labels("train", max_examples=101))
+    assert np.array_equal(idx, ds._splits["train"][:101])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_shuffle_is_seeded_and_epochs_differ(decode, gz_file: str, data_dir: Path, mode: str):
+    ds = open_dataset(gz_file)
+    orders = [
+        _epoch(ds, decode, split="train", batch_size=16, mode=mode, shuffle=True, seed=s)[2]
+        for s in (1, 1, 2)
+    ]
+    assert np.array_equal(orders[0], orders[1]) and not np.array_equal(orders[0], orders[2])
+    assert not np.array_equal(orders[0], np.sort(orders[0]))
+    n = ds.split_sizes["train"]
+    it = iter(ds.tf_dataset("train", n, mode=mode, shuffle=True, seed=1, repeat=True).unbatch().batch(n))
+    e1, e2 = (decode(next(it)[0].numpy())[1] for _ in range(2))
+    assert np.array_equal(np.sort(e1), np.sort(e2)) and not np.array_equal(e1, e2)
+
+
+def test_splits_identical_across_opens_and_stored_beside(gz_file: str, data_dir: Path):
+    a, b = open_dataset(gz_file, seed=4), open_dataset(gz_file, seed=4)
+    assert all(np.array_equal(a._splits[k], b._splits[k]) for k in a._splits)
+    assert (a._work_dir / "splits-seed4.npz").exists() and not a.verified and not a.synthetic
+
+
+def test_plan_blocks_reads_contiguous_aligned_ranges():
+    idx = np.array([0, 1, 2, 5, 9, 10, 11, 20])
+    labels = np.arange(30) % 3
+    blocks = pipeline.plan_blocks(idx, labels, rows=10)
+    assert [(b.start, b.stop) for b in blocks] == [(0, 10), (10, 12), (20, 21)]
+    assert blocks[0].keep.tolist() == [0, 1, 2, 5, 9] and blocks[1].keep is None
+    assert pipeline.block_rows(1000, chunk_rows=7) % 7 == 0
+
+
+def test_synthetic_dataset(data_dir: Path):
+    ds = open_dataset("synthetic:9x7x2:3:90")
+    assert ds.synthetic and not ds.verified and ds.image_shape == (9, 7, 2) and ds.num_classes == 3
+    x, y = next(iter(ds.tf_dataset("train", 8)))
+    assert x.shape == (8, 9, 7, 2) and x.dtype.name == "uint8"
+    again = open_dataset("synthetic:9x7x2:3:90")
+    assert again.path == ds.path and np.array_equal(again.labels("test"), ds.labels("test"))
+
+
+@pytest.mark.parametrize("name", ["synthetic:9x7:3:90", "synthetic:9x7x2:1:90", "synthetic:9x7x2:300:900"])
+def test_bad_synthetic_names(name: str, data_dir: Path):
+    with pytest.raises(UserError, match="synthetic"):
+        open_dataset(name)
+
+
+def test_tfio_reported_unavailable_with_reason(gz_file: str, data_dir: Path):
+    ok, reason = pipeline_mode_available("tfio")
+    if ok:
+        pytest.skip("tensorflow-io loads here")
+    assert "tensorflow-io" in reason
+    with pytest.raises(UserError, match="tfio.*unavailable"):
+        open_dataset(gz_file).tf_dataset("train", 8, mode="tfio")
+
+
+def test_bad_mode_split_and_batch(gz_file: str, data_dir: Path):
+    ds = open_dataset(gz_file)
+    assert pipeline_mode_available("warp") == (
+        False,
+        "unknown pipeline mode 'warp' (known: memory, stream, cache, tfio)",
+    )
+    with pytest.raises(UserError, match="unknown pipeline mode"):
+        ds.tf_dataset("train", 8, mode="warp")
+    with pytest.raises(UserError, match="unknown split"):
+        ds.tf_dataset("training", 8)
+    with pytest.raises(UserError, match="batch size"):
+        ds.tf_dataset("train", 0)
