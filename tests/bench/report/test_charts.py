@@ -91,3 +91,12 @@ def test_log_axis_only_when_data_spans_decades(values, scale):
     _log_if_spread(ax, pd.Series(values))
     assert ax.get_yscale() == scale
     plt.close(fig)
+
+
+def test_memory_chart_gets_a_gpu_panel_only_with_gpu_measurements(make_run, throughput, tmp_path):
+    cpu = throughput("c", 100.0)
+    gpu = {**throughput("g", 900.0, device="gpu:0"), "gpu_peak_mb": 2048.0}  # made-up GPU cell
+    without = {c.name: c for c in draw_all(load_run(make_run([cpu], name="a")).df, tmp_path / "a")}
+    with_gpu = {c.name: c for c in draw_all(load_run(make_run([cpu, gpu], name="b")).df, tmp_path / "b")}
+    assert "No GPU memory was measured" in without["memory"].caption
+    assert "No GPU memory was measured" not in with_gpu["memory"].caption
