@@ -80,8 +80,19 @@ NUMERIC_FIELDS = (
 
 # env.json keys that change between runs on one machine, left out of the machine fingerprint hash.
 # Software versions and measured peaks are left out too: they change on the same hardware.
-_VOLATILE_ENV_HINTS = ("time", "date", "_at", "uptime", "free", "available", "load", "version", "packages",
-                       "peak", "env.")
+_VOLATILE_ENV_HINTS = (
+    "time",
+    "date",
+    "_at",
+    "uptime",
+    "free",
+    "available",
+    "load",
+    "version",
+    "packages",
+    "peak",
+    "env.",
+)
 
 
 @dataclass
@@ -123,7 +134,14 @@ def load_run(run_dir: Path | str) -> Run:
     if matrix_text is None:
         notes.append("matrix.toml is missing: the matrix that was run cannot be shown")
     df = to_frame(records, notes)
-    return Run(path, df, env, matrix_text, _planned_cells(matrix_text), notes)
+    planned = _planned_cells(matrix_text)
+    if planned is not None and len(df) < planned:
+        notes.append(
+            f"partial run: {planned - len(df)} of {planned} planned cells have no record yet (still "
+            f"running, or interrupted: `python -m bench run --matrix {path}/matrix.toml --out {path} "
+            "--resume` finishes it)"
+        )
+    return Run(path, df, env, matrix_text, planned, notes)
 
 
 def read_records(results: Path, notes: list[str]) -> list[dict]:

@@ -69,3 +69,12 @@ def test_machine_label_tells_machines_apart_but_not_runs():
     assert machine_label(env) == machine_label({**env, "created_at": "t2"})
     assert machine_label(env) != machine_label({**env, "cpu_model": "CPU B"})
     assert "CPU A" in machine_label(env) and "no GPU" in machine_label(env)
+
+
+def test_partial_run_says_how_many_cells_are_missing(make_run, throughput):
+    run_dir = make_run([throughput("a", 1.0)], matrix=False)
+    cells = '[[cells]]\ncell_id = "a"\n[[cells]]\ncell_id = "b"\n'
+    (run_dir / "matrix.toml").write_text('name = "x"\n' + cells)
+    run = load_run(run_dir)
+    assert run.planned_cells == 2
+    assert any("1 of 2 planned cells have no record" in n for n in run.notes)
