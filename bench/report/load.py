@@ -136,11 +136,9 @@ def load_run(run_dir: Path | str) -> Run:
     df = to_frame(records, notes)
     planned = _planned_cells(matrix_text)
     if planned is not None and len(df) < planned:
-        notes.append(
-            f"partial run: {planned - len(df)} of {planned} planned cells have no record yet (still "
-            f"running, or interrupted: `python -m bench run --matrix {path}/matrix.toml --out {path} "
-            "--resume` finishes it)"
-        )
+        missing = planned - len(df)
+        notes.append(f"partial run: {missing} of {planned} planned cells have no record yet (running, or "
+                     f"interrupted: `python -m bench run --resume --out {path}` finishes it)")
     return Run(path, df, env, matrix_text, planned, notes)
 
 
