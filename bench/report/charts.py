@@ -96,17 +96,66 @@ def throughput_vs_batch(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         "other settings (threads, pipeline, jit) at each batch size."
     )
     ok = _ok(df, "throughput")
-    if ok[["train_img_s", "infer_img_s"]].notna().to_numpy().sum() == 0:
+    ok = ok[ok["train_img_s"].notna() | ok["infer_img_s"].notna()]
+    if ok.empty:
         return [Chart("throughput", "Throughput vs batch size", caption, skipped="no ok throughput cells")]
-    charts = []
+    charts, single = [], []
     for pair, rows in ok.groupby("pair", sort=True):
+        if rows["batch_size"].nunique() < 2:
+            single.append(f"{pair} (batch {int(rows['batch_size'].iloc[0])})")
+            continue
         metrics = [m for m in ("train", "infer") if rows[f"{m}_img_s"].notna().any()]
         fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 4.2), squeeze=False)
         for ax, metric in zip(axes[0], metrics, strict=True):
             _throughput_lines(ax, rows, metric)
         title = f"Throughput vs batch size: {_pair_label(pair, rows)}"
         charts.append(save_chart(fig, out_dir, f"throughput_{slug(pair)}", title, caption))
+    if single:
+        why = "one batch size measured for " + ", ".join(single) + " (see the throughput-per-pair chart)"
+        charts.append(Chart("throughput_vs_batch", "Throughput vs batch size", caption, skipped=why))
     return charts
+
+
+def throughput_by_pair(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
+    """Best training and inference images/s of every pair on every device and precision, side by side."""
+    caption = (
+        "Best median images/s per pair, device and precision over the measured settings (whiskers: slowest "
+        "to fastest repeat of that setting). Synthetic data of the real shape measures speed only."
+    )
+    ok = _ok(df, "throughput")
+    ok = ok[ok["train_img_s"].notna()]
+    if ok.empty:
+        return [Chart("throughput_by_pair", "Throughput per pair", caption, skipped="no ok throughput cells")]
+    best = ok.loc[ok.groupby(["pair", "device", "precision"])["train_img_s"].idxmax()].iloc[::-1]
+    labels = (_pair_names(best) + " " + best["device"] + " " + best["precision"]).to_list()
+    metrics = [m for m in ("train", "infer") if best[f"{m}_img_s"].notna().any()]
+    fig, axes = plt.subplots(
+        1, len(metrics), figsize=(6.5 * len(metrics), 0.5 * len(best) + 1.8), squeeze=False, sharey=True
+    )
+    for ax, metric in zip(axes[0], metrics, strict=True):
+        col = f"{metric}_img_s"
+        low = (best[col] - best[f"{col}_min"].fillna(best[col])).clip(lower=0)
+        high = (best[f"{col}_max"].fillna(best[col]) - best[col]).clip(lower=0)
+        y = np.arange(len(best))
+        ax.barh(
+            y, best[col], xerr=[low, high], capsize=3, color="tab:blue" if metric == "train" else "tab:green"
+        )
+        for yi, v in zip(y, best[col], strict=True):
+            if v == v:
+                ax.annotate(f" {v:,.4g}", (v, yi), va="bottom", fontsize=8)
+        ax.set_yticks(y, labels, fontsize=8)
+        _log_if_spread(ax, best[col], "x")
+        ax.set(
+            xlabel=f"{'training' if metric == 'train' else 'inference'} throughput (images/s)",
+            title="training" if metric == "train" else "inference",
+        )
+        ax.grid(True, axis="x", which="both", alpha=0.3)
+    return [save_chart(fig, out_dir, "throughput_by_pair", "Throughput per pair", caption)]
+
+
+def _pair_names(rows: pd.DataFrame) -> pd.Series:
+    """Each row's pair, with ' (synthetic)' for synthetic data."""
+    return rows["pair"] + rows["synthetic"].map({True: " (synthetic)", False: ""})
 
 
 def _throughput_lines(ax: plt.Axes, rows: pd.DataFrame, metric: str) -> None:
@@ -505,8 +554,7 @@ def peak_fraction(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             )
         ]
     best = ok.loc[ok.groupby(["pair", "device", "precision"])["fraction"].idxmax()].iloc[::-1]
-    labels = best["pair"] + best["synthetic"].map({True: " (synthetic)", False: ""}) + " " + best["device"]
-    labels = labels + " " + best["precision"]
+    labels = _pair_names(best) + " " + best["device"] + " " + best["precision"]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(best) + 1.8))
     ax.barh(labels, best["fraction"] * 100)
     for y, (_, r) in enumerate(best.iterrows()):
@@ -564,6 +612,7 @@ def full_training_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
 
 CHARTS: tuple[Callable[[pd.DataFrame, Path], list[Chart]], ...] = (
     full_training_time,
+    throughput_by_pair,
     throughput_vs_batch,
     mixed_precision,
     thread_scaling,

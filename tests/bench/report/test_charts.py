@@ -12,6 +12,7 @@ from bench.report.load import load_run
 
 EXPECTED = {
     "full_training",
+    "throughput_by_pair",
     "throughput_mnist_mnist_cnn",
     "throughput_galaxy10_densenet121",
     "mixed_precision",
@@ -100,3 +101,9 @@ def test_memory_chart_gets_a_gpu_panel_only_with_gpu_measurements(make_run, thro
     with_gpu = {c.name: c for c in draw_all(load_run(make_run([cpu, gpu], name="b")).df, tmp_path / "b")}
     assert "No GPU memory was measured" in without["memory"].caption
     assert "No GPU memory was measured" not in with_gpu["memory"].caption
+
+
+def test_one_batch_size_is_not_drawn_as_a_line(make_run, throughput, tmp_path):
+    charts = {c.name: c for c in draw_all(load_run(make_run([throughput("one", 50.0)])).df, tmp_path)}
+    assert "one batch size measured for mnist/mnist_cnn (batch 32)" in charts["throughput_vs_batch"].skipped
+    assert charts["throughput_by_pair"].skipped is None
