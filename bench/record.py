@@ -52,7 +52,7 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "input_shape": "image shape fed to the model [H, W, C]",
     "num_classes": "number of classes",
     "train_examples": "examples in the training split used",
-    "full_epoch_examples": "training images in one epoch of the full real dataset (stands_for's when synthetic)",
+    "full_epoch_examples": "training images per epoch of the full real dataset (stands_for's if synthetic)",
     "device_name": "what TensorFlow ran on (CPU model or GPU name)",
     "tf_version": "TensorFlow version in the cell's process",
     "keras_version": "Keras version in the cell's process",

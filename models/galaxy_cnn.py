@@ -2,12 +2,14 @@
 
 The seed reports 3,649,546 parameters. No variant of the CIFAR layers reproduces that number: with
 conv 3x3 32/64/64 and a Dense(64) head the count is 56,320 + 64*F + 714 for a flattened size F,
-which would need F = 56,133, not a multiple of the 64 channels; searching 'same'/'valid' padding
-per layer, strides 1/2, pool sizes 2/3/4 (floor or ceil), any square input from 28 to 600 and any
-hidden width (1 to 2,047 units, one or two dense layers) finds no exact match. The closest variant
-is Keras' default 'valid' padding, used here: 256 -> 254/127 -> 125/62 -> 60/30, flattened
-30*30*64 = 57,600, total 3,743,434 (+93,888, +2.6% against the seed). With 'same' padding, as in
-cifar_cnn, it would be 4,251,338 (+16.5%). Augmentation: the seed's flip/rotation/translation.
+which would need F = 56,133, not a multiple of the 64 channels. Searches find no exact match: at
+256x256 over 'same'/'valid' padding per layer, strides 1/2, max-pools of 2/3/4 (floor or ceil) or
+none, with one hidden dense layer of any width or two of power-of-two widths (16-1,024); nor at
+any square input from 28 to 600 with 2x2 pools or none and one hidden layer of 1-2,047. The closest
+variant that keeps its widths (32/64/64, Dense(64)) is Keras' default 'valid' padding, used here:
+256 -> 254/127 -> 125/62 -> 60/30, flattened 30*30*64 = 57,600, total 3,743,434 (+93,888, +2.6%
+against the seed). With 'same' padding, as in cifar_cnn, it would be 4,251,338 (+16.5%).
+Augmentation: the seed's flip/rotation/translation.
 """
 
 from __future__ import annotations

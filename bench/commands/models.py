@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from models.registry import ModelSpec
 
 NAME = "models"
 HELP = "list the models: parameters, forward GFLOPs per image, default input, datasets, recipe epochs"
@@ -29,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _describe(spec: object) -> dict:
+def _describe(spec: ModelSpec) -> dict:
     """One model's row: built at its default input with NUM_CLASSES classes, then measured."""
     from models.flops import forward_flops
 

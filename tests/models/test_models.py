@@ -48,9 +48,9 @@ STEP_CASES = [pytest.param(n, False, id=n) for n in NAMES if n != "densenet121"]
 
 @pytest.mark.parametrize(("name", "eager"), STEP_CASES)
 def test_trains_and_predicts_at_smallest_non_square_input(name: str, eager: bool) -> None:
-    """At the smallest side the layers allow, non-square, 2 channels, 3 classes: one step each."""
+    """At the smallest side the layers allow, non-square, 1 channel, 3 classes: one step each."""
     spec = MODELS[name]
-    shape = (spec.min_side, spec.min_side + 5, 2)
+    shape = (spec.min_side, spec.min_side + 5, 1)
     model = spec.build(shape, 3)
     assert model.input.dtype == "uint8"
     spec.recipe.compile(model)
@@ -93,3 +93,13 @@ def test_float32_probabilities_under_mixed_precision(name: str, mixed_policy: st
     probs = model(_images(shape, 2), training=False)
     assert keras.backend.standardize_dtype(probs.dtype) == "float32"
     np.testing.assert_allclose(np.asarray(probs).sum(axis=1), 1.0, rtol=1e-2)
+
+
+def test_trains_with_augmentation_under_mixed_precision(mixed_policy: str) -> None:
+    """A training step (augmentation active) in reduced precision keeps finite loss, float32 output."""
+    spec = MODELS["galaxy_cnn"]
+    model = spec.build((40, 40, 3), 4)
+    spec.recipe.compile(model)
+    x, y = _images((40, 40, 3), 4), np.array([0, 1, 2, 3], dtype=np.int32)
+    assert np.isfinite(model.train_on_batch(x, y, return_dict=True)["loss"])
+    assert model.predict_on_batch(x).dtype == np.float32
