@@ -446,13 +446,20 @@ def training_curves(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             ax.grid(True, alpha=0.3)
             ax.legend(fontsize=8)
         pair = _pair_label(row["pair"], row.to_frame().T)
-        title = f"Training curves: {pair}, {row['device']} {row['precision']}"
+        title = f"Training curves: {pair}, {_cell_text(row)}"
         charts.append(save_chart(fig, out_dir, f"curves_{slug(row['cell_id'])}", title, caption))
     if not charts:
         return [
             Chart("curves", "Training curves", caption, skipped="no ok train cell has a per-epoch history")
         ]
     return charts
+
+
+def _cell_text(row: pd.Series) -> str:
+    """'train cell, cpu, batch 32, float32' (tells a pair's train and budget cells apart in titles)."""
+    has_budget = row["mode"] == "budget" and row["budget_s"] == row["budget_s"]
+    budget = f" {row['budget_s']:g} s" if has_budget else ""
+    return f"{row['mode']}{budget} cell, {row['device']}, batch {int(row['batch_size'])}, {row['precision']}"
 
 
 def _history_frame(history: object) -> pd.DataFrame | None:
@@ -509,7 +516,7 @@ def confusion_matrices(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
                     )
         axes[0].set_title("counts")
         axes[1].set_title("row-normalised (recall on the diagonal)")
-        title = f"Confusion matrix: {row['pair']}, {row['device']} {row['precision']}"
+        title = f"Confusion matrix: {row['pair']}, {_cell_text(row)}"
         charts.append(save_chart(fig, out_dir, f"confusion_{slug(row['cell_id'])}", title, caption))
     if not charts:
         return [
