@@ -91,7 +91,12 @@ def _reproduce(run: Run) -> str:
         f"python -m bench report results/NEW_RUN\n"
         f"python -m bench compare {run.path} results/NEW_RUN"
     )
-    matrix = f"<pre>{escape(run.matrix_text)}</pre>" if run.matrix_text else "<p>matrix.toml is missing.</p>"
+    matrix = (
+        f"<details><summary>matrix.toml ({run.planned_cells or 'unknown number of'} cells)</summary>"
+        f"<pre>{escape(run.matrix_text)}</pre></details>"
+        if run.matrix_text
+        else "<p>matrix.toml is missing.</p>"
+    )
     return (
         f"<p>From the repository root, with the pinned requirements installed"
         f"{' (' + escape(', '.join(versions)) + ')' if versions else ''}:</p><pre>{escape(cmds)}</pre>"
