@@ -1,17 +1,20 @@
 """tf.data pipelines from an HDF5 file in the Galaxy10 layout. Images stay uint8 end to end.
 
 memory: the split's images read once into one uint8 numpy array, batches gathered from it.
-stream: contiguous h5py block reads in shuffled block order, shuffled within the block, plus a
-        shuffle buffer; memory stays bounded whatever the file size (h5py serialises behind one lock
-        and scattered fancy-index reads are slow, so only contiguous ranges are read).
+stream: contiguous block reads (whole HDF5 chunks) in seeded shuffled block order, rows shuffled in a
+        bounded window and batched in numpy; memory stays bounded whatever the file size (h5py
+        serialises behind one lock and scattered fancy-index reads are slow, so only contiguous
+        ranges are read; gzip chunks are inflated in parallel, see chunkread.py).
 cache:  a decompressed, split-ordered local copy written once, then streamed from.
 tfio:   tensorflow-io's HDF5 reader, when it can load (it cannot with TF 2.21).
+Every pass (a repeat, or a new iteration as Keras fit makes each epoch) is a new seeded shuffle.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,10 +22,11 @@ import h5py
 import numpy as np
 import tensorflow as tf
 
+from datasets import chunkread
 from datasets.h5store import IMAGES, LABELS
 
 BLOCK_BYTES = 32 << 20  # one contiguous read
-SHUFFLE_BUFFER_BYTES = 96 << 20  # bounded memory for the stream shuffle buffer
+SHUFFLE_BUFFER_BYTES = 96 << 20  # bounded memory for the stream shuffle window
 
 
 @dataclass(frozen=True)
@@ -56,10 +60,31 @@ def plan_blocks(idx: np.ndarray, labels: np.ndarray, rows: int) -> list[Block]:
     return blocks
 
 
-def read_block(images: h5py.Dataset, block: Block) -> np.ndarray:
-    """The block's split rows, read as one contiguous slice."""
-    x = images[block.start : block.stop]
-    return x if block.keep is None else x[block.keep]
+class BlockReader:
+    """Reads blocks of one open dataset into reusable buffers (fresh big allocations page-fault slowly)."""
+
+    def __init__(self, images: h5py.Dataset, tmp: np.ndarray) -> None:
+        self.images = images
+        self.parallel = chunkread.supported(images)
+        self.tmp = tmp  # at least one block's rows
+
+    def read_into(self, block: Block, dst: np.ndarray) -> int:
+        """Write the block's split rows to the start of ``dst``; returns how many."""
+        n = block.stop - block.start
+        if self.parallel:
+            needed = None if block.keep is None else block.start + block.keep
+            src = chunkread.read_rows(self.images, block.start, block.stop, self.tmp, needed)
+        elif block.keep is None:
+            self.images.read_direct(dst, np.s_[block.start : block.stop], np.s_[0:n])
+            return n
+        else:
+            self.images.read_direct(self.tmp, np.s_[block.start : block.stop], np.s_[0:n])
+            src = self.tmp[:n]
+        if block.keep is None:
+            dst[:n] = src
+            return n
+        np.take(src, block.keep, axis=0, out=dst[: len(block.keep)])
+        return len(block.keep)
 
 
 def read_rows(path: Path, idx: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -69,16 +94,22 @@ def read_rows(path: Path, idx: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
         shape = images.shape[1:]
         out = np.empty((len(idx), *shape), dtype=np.uint8)
         rows = block_rows(int(np.prod(shape)), images.chunks[0] if images.chunks else None)
+        reader = BlockReader(images, np.empty((rows, *shape), dtype=np.uint8))
         pos = 0
         for block in plan_blocks(idx, labels, rows):
-            x = read_block(images, block)
-            out[pos : pos + len(x)] = x
-            pos += len(x)
+            pos += reader.read_into(block, out[pos:])
     return out, labels[idx].astype(np.int32)
 
 
-def _epochs(repeat: bool) -> tf.data.Dataset:
-    return tf.data.Dataset.counter() if repeat else tf.data.Dataset.range(1)
+def _epochs(
+    repeat: bool, batches: Callable[[], Iterator], sig: tuple[tf.TensorSpec, ...], n_batches: int
+) -> tf.data.Dataset:
+    """One pass of the ``batches`` generator per epoch, forever if ``repeat``, prefetched; the known
+    length is asserted so Keras sizes its epochs (and does not warn that the input ran out)."""
+    epochs = tf.data.Dataset.counter() if repeat else tf.data.Dataset.range(1)
+    ds = epochs.flat_map(lambda _: tf.data.Dataset.from_generator(batches, output_signature=sig))
+    length = tf.data.INFINITE_CARDINALITY if repeat else n_batches
+    return ds.apply(tf.data.experimental.assert_cardinality(length)).prefetch(tf.data.AUTOTUNE)
 
 
 def _signature(shape: tuple[int, ...]) -> tuple[tf.TensorSpec, tf.TensorSpec]:
@@ -90,9 +121,10 @@ def memory_dataset(
 ) -> tf.data.Dataset:
     """Whole split in RAM as uint8 (about the array's size); each epoch a seeded permutation."""
     images, y = read_rows(path, idx, labels)
+    epochs = itertools.count()  # each pass, repeated or a new iteration (Keras fit), reshuffles
 
-    def batches(epoch: np.int64) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        order = np.random.default_rng([seed, int(epoch)]).permutation(len(y)) if shuffle else None
+    def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        order = np.random.default_rng([seed, next(epochs)]).permutation(len(y)) if shuffle else None
         for s in range(0, len(y), batch_size):
             if order is None:
                 yield images[s : s + batch_size], y[s : s + batch_size]
@@ -100,45 +132,57 @@ def memory_dataset(
                 j = order[s : s + batch_size]
                 yield images[j], y[j]
 
-    sig = _signature(images.shape[1:])
-    ds = _epochs(repeat).flat_map(
-        lambda e: tf.data.Dataset.from_generator(batches, args=(e,), output_signature=sig)
-    )
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return _epochs(repeat, batches, _signature(images.shape[1:]), -(-len(y) // batch_size))
 
 
 def stream_dataset(
     path: Path, idx: np.ndarray, labels: np.ndarray, batch_size: int, shuffle: bool, seed: int, repeat: bool
 ) -> tf.data.Dataset:
-    """Contiguous block reads in (seeded) shuffled block order plus a bounded shuffle buffer."""
+    """Contiguous block reads in (seeded) shuffled block order; rows shuffled within a bounded window
+    of blocks and batched in numpy, so tf.data never handles single images."""
     with h5py.File(path, "r") as f:
         shape = f[IMAGES].shape[1:]
         chunks = f[IMAGES].chunks
-    image_bytes = int(np.prod(shape))
-    blocks = plan_blocks(idx, labels, block_rows(image_bytes, chunks[0] if chunks else None))
+    rows = block_rows(int(np.prod(shape)), chunks[0] if chunks else None)
+    blocks = plan_blocks(idx, labels, rows)
+    window = max(1, SHUFFLE_BUFFER_BYTES // (rows * int(np.prod(shape))))
+    spare: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # buffers reused from epoch to epoch
 
-    def rows(epoch: np.int64) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        rng = np.random.default_rng([seed, int(epoch)])
-        order = rng.permutation(len(blocks)) if shuffle else range(len(blocks))
+    def buffers() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(block read buffer, shuffle window images, window labels), reused when a previous epoch is done."""
+        if spare:
+            return spare.pop()
+        x = np.empty((window * rows + batch_size, *shape), dtype=np.uint8)
+        return np.empty((rows, *shape), dtype=np.uint8), x, np.empty(len(x), dtype=np.int32)
+
+    epochs = itertools.count()  # each pass, repeated or a new iteration (Keras fit), reshuffles
+
+    def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        rng = np.random.default_rng([seed, next(epochs)])
+        order = rng.permutation(len(blocks)) if shuffle else np.arange(len(blocks))
+        bufs = buffers()
+        tmp, x, y = bufs
         with h5py.File(path, "r") as f:
-            images = f[IMAGES]
-            for b in order:
-                x, y = read_block(images, blocks[b]), blocks[b].labels
-                if shuffle:
-                    p = rng.permutation(len(y))
-                    x, y = x[p], y[p]
-                yield x, y
+            reader = BlockReader(f[IMAGES], tmp)
+            have = 0  # rows carried over from the previous window
+            for g in range(0, len(order), window):
+                for b in (blocks[i] for i in order[g : g + window]):
+                    k = reader.read_into(b, x[have:])
+                    y[have : have + k] = b.labels
+                    have += k
+                full = have if g + window >= len(order) else have // batch_size * batch_size
+                perm = rng.permutation(have) if shuffle else np.arange(have)
+                for s in range(0, full, batch_size):
+                    j = perm[s : min(s + batch_size, full)]
+                    yield (
+                        (x[j], y[j]) if shuffle else (x[j[0] : j[-1] + 1].copy(), y[j[0] : j[-1] + 1].copy())
+                    )
+                rest = perm[full:]
+                x[: len(rest)], y[: len(rest)] = x[rest], y[rest]
+                have = len(rest)
+        spare.append(bufs)  # only after a complete epoch: an abandoned one keeps its own
 
-    sig = _signature(shape)
-    buffer = max(batch_size, SHUFFLE_BUFFER_BYTES // image_bytes)
-
-    def epoch(e: tf.Tensor) -> tf.data.Dataset:
-        ds = tf.data.Dataset.from_generator(rows, args=(e,), output_signature=sig).unbatch()
-        if shuffle:  # inside the epoch, so no example crosses into the next one
-            ds = ds.shuffle(buffer, seed=seed)
-        return ds.batch(batch_size)
-
-    return _epochs(repeat).flat_map(epoch).prefetch(tf.data.AUTOTUNE)
+    return _epochs(repeat, batches, _signature(shape), -(-len(idx) // batch_size))
 
 
 def build_cache(path: Path, idx: np.ndarray, labels: np.ndarray, cache: Path) -> Path:
@@ -152,11 +196,13 @@ def build_cache(path: Path, idx: np.ndarray, labels: np.ndarray, cache: Path) ->
         out = dst.create_dataset(IMAGES, shape=(len(idx), *images.shape[1:]), dtype=np.uint8)
         dst.create_dataset(LABELS, data=labels[idx].astype(np.uint8))
         rows = block_rows(int(np.prod(images.shape[1:])), images.chunks[0] if images.chunks else None)
+        buffer = np.empty((rows, *images.shape[1:]), dtype=np.uint8)
+        reader = BlockReader(images, np.empty_like(buffer))
         pos = 0
         for block in plan_blocks(idx, labels, rows):
-            x = read_block(images, block)
-            out[pos : pos + len(x)] = x
-            pos += len(x)
+            k = reader.read_into(block, buffer)
+            out[pos : pos + k] = buffer[:k]
+            pos += k
     tmp.replace(cache)
     return cache
 
@@ -179,9 +225,8 @@ def tfio_dataset(
     )
     if shuffle:
         ds = ds.shuffle(max(batch_size, SHUFFLE_BUFFER_BYTES // image_bytes), seed=seed)
-    if repeat:
-        ds = ds.repeat()
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    ds = ds.batch(batch_size)  # before repeat: no batch spans two epochs
+    return (ds.repeat() if repeat else ds).prefetch(tf.data.AUTOTUNE)
 
 
 def tfio_available() -> tuple[bool, str]:

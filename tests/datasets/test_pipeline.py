@@ -3,6 +3,7 @@ seeded shuffling, uint8 all the way."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -26,12 +27,27 @@ def _epoch(ds, decode, **kw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.concatenate(ys), labels, idx
 
 
+LAYOUTS = {
+    "gzip-rows": {"compression": "gzip", "chunks": (7, 12, 10, 3)},  # several images per chunk
+    "gzip-tiles": {"compression": "gzip", "chunks": (9, 4, 5, 1)},  # h5py's automatic kind of chunks
+    "gzip-image": {"compression": "gzip", "chunks": (1, 12, 10, 3)},
+    "gzip+shuffle": {"compression": "gzip", "shuffle": True, "chunks": (7, 12, 10, 3)},  # h5py decodes
+    "contiguous": {},
+}
+
+
 @pytest.fixture
 def gz_file(make_h5) -> str:
     """A gzip-chunked file (like the published Galaxy10 file) of 600 labelled images."""
-    return "h5:" + str(
-        make_h5("gz.h5", n=600, shape=(12, 10, 3), k=6, compression="gzip", chunks=(7, 12, 10, 3))
-    )
+    return "h5:" + str(make_h5("gz.h5", n=600, shape=(12, 10, 3), k=6, **LAYOUTS["gzip-tiles"]))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("mode", MODES)
+def test_every_layout_exactly_once_and_aligned(make_h5, decode, data_dir: Path, mode: str, layout: str):
+    ds = open_dataset("h5:" + str(make_h5(f"{layout}.h5", n=600, shape=(12, 10, 3), k=6, **LAYOUTS[layout])))
+    y, pixel_labels, idx = _epoch(ds, decode, split="train", batch_size=32, mode=mode, shuffle=True, seed=3)
+    assert np.array_equal(y, pixel_labels) and np.array_equal(np.sort(idx), ds._splits["train"])
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -62,6 +78,9 @@ def test_shuffle_is_seeded_and_epochs_differ(decode, gz_file: str, data_dir: Pat
     assert np.array_equal(orders[0], orders[1]) and not np.array_equal(orders[0], orders[2])
     assert not np.array_equal(orders[0], np.sort(orders[0]))
     n = ds.split_sizes["train"]
+    pipe = ds.tf_dataset("train", n, mode=mode, shuffle=True, seed=1)  # no repeat: Keras fit iterates anew
+    first, second = (decode(next(iter(pipe))[0].numpy())[1] for _ in range(2))
+    assert np.array_equal(np.sort(first), np.sort(second)) and not np.array_equal(first, second)
     it = iter(ds.tf_dataset("train", n, mode=mode, shuffle=True, seed=1, repeat=True).unbatch().batch(n))
     e1, e2 = (decode(next(it)[0].numpy())[1] for _ in range(2))
     assert np.array_equal(np.sort(e1), np.sort(e2)) and not np.array_equal(e1, e2)
@@ -95,6 +114,16 @@ def test_synthetic_dataset(data_dir: Path):
 def test_bad_synthetic_names(name: str, data_dir: Path):
     with pytest.raises(UserError, match="synthetic"):
         open_dataset(name)
+
+
+def test_tfio_pipeline_where_tensorflow_io_loads(make_h5, decode, data_dir: Path):
+    ok, reason = pipeline_mode_available("tfio")
+    if not ok:
+        assert not os.environ.get("BENCH_EXPECT_TFIO"), reason  # `tox -e tfio` expects it to load
+        pytest.skip(reason)
+    ds = open_dataset("h5:" + str(make_h5("tfio.h5", n=300, shape=(12, 10, 3), k=6)))
+    y, pixel_labels, idx = _epoch(ds, decode, split="train", batch_size=32, mode="tfio", shuffle=True, seed=3)
+    assert np.array_equal(y, pixel_labels) and np.array_equal(np.sort(idx), ds._splits["train"])
 
 
 def test_tfio_reported_unavailable_with_reason(gz_file: str, data_dir: Path):

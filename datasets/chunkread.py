@@ -1,0 +1,63 @@
+"""Parallel reads of gzip-chunked HDF5 blocks: raw chunks are fetched with h5py's direct chunk read
+(cheap, under h5py's lock) and inflated on a thread pool with ISA-L (isal: zlib-compatible, about 2.5x
+faster than zlib here, and it releases the GIL), because h5py decompresses every chunk serially behind
+one lock and inflating is the bottleneck of a stream read."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import h5py
+import numpy as np
+from isal import isal_zlib
+
+DEFLATE = h5py.h5z.FILTER_DEFLATE
+_POOL = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="inflate")
+
+
+def supported(images: h5py.Dataset) -> bool:
+    """True for a chunked dataset whose only filter is deflate (gzip), as the Galaxy10 files are."""
+    if images.chunks is None:
+        return False
+    plist = images.id.get_create_plist()
+    return plist.get_nfilters() == 1 and plist.get_filter(0)[0] == DEFLATE
+
+
+def span(images: h5py.Dataset, start: int, stop: int) -> tuple[int, int]:
+    """The whole-chunk row range that covers rows start..stop-1."""
+    rows = images.chunks[0]
+    return start // rows * rows, min(images.shape[0], -(-stop // rows) * rows)
+
+
+def read_rows(
+    images: h5py.Dataset,
+    start: int,
+    stop: int,
+    buffer: np.ndarray | None = None,
+    needed: np.ndarray | None = None,
+) -> np.ndarray:
+    """Rows start..stop-1 of a gzip-chunked dataset, inflating its chunks in parallel. Only chunks holding
+    a ``needed`` row (absolute indices; default all) are read. ``buffer`` (at least the span's rows) is
+    reused when given, since fresh big allocations page-fault slowly."""
+    shape, chunks = images.shape, images.chunks
+    c0, rows_end = span(images, start, stop)
+    out = np.empty((rows_end - c0, *shape[1:]), dtype=np.uint8) if buffer is None else buffer[: rows_end - c0]
+    row_starts = (
+        range(c0, rows_end, chunks[0]) if needed is None else np.unique(needed // chunks[0]) * chunks[0]
+    )
+    tiles = (range(0, n, c) for n, c in zip(shape[1:], chunks[1:], strict=True))
+    origins = itertools.product((int(r) for r in row_starts), *tiles)
+    raws = [(o, images.id.read_direct_chunk(o)) for o in origins]  # h5py's lock: fetch serially
+
+    def place(item: tuple[tuple[int, ...], tuple[int, bytes]]) -> None:
+        origin, (mask, raw) = item
+        data = raw if mask & 1 else isal_zlib.decompress(raw)
+        chunk = np.frombuffer(data, dtype=np.uint8).reshape(chunks)
+        dst = tuple(slice(o - (c0 if d == 0 else 0), None) for d, o in enumerate(origin))
+        region = out[tuple(slice(s.start, s.start + c) for s, c in zip(dst, chunks, strict=True))]
+        region[...] = chunk[tuple(slice(0, n) for n in region.shape)]
+
+    list(_POOL.map(place, raws))
+    return out[start - c0 : stop - c0]
