@@ -1,0 +1,37 @@
+"""`python -m bench report RUN_DIR`: charts, report.html, summary.md and results.csv for one run."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+NAME = "report"
+HELP = "turn a run folder into charts, one self-contained report.html, summary.md and results.csv"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The command's arguments."""
+    parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="run folder (holds results.jsonl)")
+    parser.add_argument(
+        "--budget-s",
+        type=float,
+        default=None,
+        help="time budget (s) for the 'best accuracy within budget' recommendation",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the outputs and print where they are (matplotlib/pandas imported only here)."""
+    from bench.report.make import make_report
+
+    report = make_report(args.run_dir, args.budget_s)
+    drawn = sum(c.skipped is None for c in report.charts)
+    print(
+        f"{len(report.run.df)} cells on {report.run.machine}; {drawn} charts drawn, "
+        f"{len(report.charts) - drawn} skipped"
+    )
+    for note in report.run.notes:
+        print(f"note: {note}")
+    for path in (report.html, report.markdown, report.csv):
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,139 @@
+"""Compare runs (often of different machines): the same cell_id side by side, with a noise rule.
+
+Noise rule: a difference in a metric is flagged only when the two runs' timed repeats
+(``train_img_s_runs``, ``infer_img_s_runs``) are distinguishable by an exact two-sided Mann-Whitney U
+test at ALPHA. If both runs measured the same speed, every ordering of their repeats is equally
+likely; with 3 repeats each the smallest attainable p is 2 / C(6, 3) = 0.1, reached only when the two
+repeat ranges do not overlap at all. So with ALPHA = 0.1 and 3 repeats a flag means "no repeat of A
+overlaps any repeat of B", and 2 repeats (p >= 0.33) can never flag. Metrics without repeats (memory,
+accuracy) are shown but never flagged: their noise is not measured.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy.stats import mannwhitneyu
+
+from bench.errors import UserError
+from bench.report.load import Run
+
+ALPHA = 0.1
+
+# metric -> (column of the per-repeat values or None, unit)
+METRICS: dict[str, tuple[str | None, str]] = {
+    "train_img_s": ("train_img_s_runs", "images/s"),
+    "infer_img_s": ("infer_img_s_runs", "images/s"),
+    "peak_rss_mb": (None, "MB"),
+    "gpu_peak_mb": (None, "MB"),
+    "test_accuracy": (None, "fraction"),
+}
+
+CONFIG = ["cell_id", "pair", "mode", "device", "batch_size", "precision", "threads", "pipeline"]
+
+
+def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
+    """For people: one row per (run, cell), per metric the two values, 'ratio (low-high)' and verdict."""
+    if table.empty:
+        return table
+    shown = table.assign(
+        run=table["run"].str.split(":").str[0],
+        ratio=[f"{r:.3g} ({lo:.3g}-{hi:.3g})" if lo == lo else f"{r:.3g}"
+               for r, lo, hi in zip(table["ratio"], table["ratio_low"], table["ratio_high"], strict=True)],
+    )
+    keys = ["run", "pair", "mode", "device", "batch_size", "precision", "threads", "pipeline", "cell_id"]
+    wide = shown.set_index([*keys, "metric"])[["a", "b", "ratio", "verdict"]].unstack("metric")
+    wide = wide.swaplevel(axis=1)
+    order = [(m, v) for m in METRICS for v in ("a", "b", "ratio", "verdict") if (m, v) in wide.columns]
+    return wide[order].rename(columns={"a": "run A", "b": "this run", "ratio": "ratio (spread)"})
+
+
+def run_labels(runs: list[Run]) -> list[str]:
+    """'A: <folder> [<machine>]', ... so runs with equal folder names stay apart."""
+    return [f"{chr(65 + i)}: {run.label}" for i, run in enumerate(runs)]
+
+
+def compare(runs: list[Run], alpha: float = ALPHA) -> pd.DataFrame:
+    """Long table: one row per (other run, common ok cell, metric) against the first run (the baseline)."""
+    if len(runs) < 2:
+        raise UserError("compare needs at least two run folders: python -m bench compare RUN_A RUN_B")
+    labels = run_labels(runs)
+    base = runs[0].df[runs[0].df["status"] == "ok"].set_index("cell_id")
+    rows = []
+    for label, run in zip(labels[1:], runs[1:], strict=True):
+        other = run.df[run.df["status"] == "ok"].set_index("cell_id")
+        for cell_id in base.index.intersection(other.index):
+            a, b = base.loc[cell_id], other.loc[cell_id]
+            for metric, (runs_col, unit) in METRICS.items():
+                if _number(a[metric]) is None or _number(b[metric]) is None:
+                    continue
+                rows.append(
+                    {
+                        "cell_id": cell_id,
+                        **{k: a[k] for k in CONFIG[1:]},
+                        "baseline": labels[0],
+                        "run": label,
+                        "metric": metric,
+                        "unit": unit,
+                        "a": a[metric],
+                        "b": b[metric],
+                        **_ratio(a, b, metric, runs_col, alpha),
+                    }
+                )
+    columns = [
+        *CONFIG,
+        "baseline",
+        "run",
+        "metric",
+        "unit",
+        "a",
+        "b",
+        "ratio",
+        "ratio_low",
+        "ratio_high",
+        "n_a",
+        "n_b",
+        "p_value",
+        "verdict",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _number(value: object) -> float | None:
+    """value as a float, or None when missing."""
+    return None if value is None or value != value else float(value)
+
+
+def repeats(row: pd.Series, runs_col: str | None) -> list[float]:
+    """The per-repeat values of a metric (empty when the record has none)."""
+    values = row.get(runs_col) if runs_col else None
+    if not isinstance(values, list):
+        return []
+    return [float(v) for v in values if v is not None and v == v]
+
+
+def _ratio(a: pd.Series, b: pd.Series, metric: str, runs_col: str | None, alpha: float) -> dict:
+    """b/a, its spread (min b / max a .. max b / min a over the repeats) and the noise verdict."""
+    ra, rb = repeats(a, runs_col), repeats(b, runs_col)
+    ratio = float(b[metric]) / float(a[metric]) if float(a[metric]) else math.nan
+    out = {
+        "ratio": ratio,
+        "ratio_low": math.nan,
+        "ratio_high": math.nan,
+        "n_a": len(ra),
+        "n_b": len(rb),
+        "p_value": math.nan,
+    }
+    if len(ra) < 2 or len(rb) < 2:
+        out["verdict"] = "noise not measured"
+        return out
+    out["ratio_low"], out["ratio_high"] = min(rb) / max(ra), max(rb) / min(ra)
+    p = float(mannwhitneyu(ra, rb, alternative="two-sided", method="exact").pvalue)
+    out["p_value"] = p
+    if p > alpha:
+        out["verdict"] = "within noise"
+    else:
+        out["verdict"] = "higher" if np.median(rb) > np.median(ra) else "lower"
+    return out

@@ -1,0 +1,275 @@
+"""Read a run folder (results.jsonl, env.json, matrix.toml) into one pandas DataFrame for the reports.
+
+Tolerant of what a live or interrupted run leaves behind: a torn last line, records missing fields,
+a cell recorded twice (resumed or retried: the last record wins), no env.json yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from bench.errors import UserError
+from bench.record import FIELDS
+
+FAILED_STATUSES = ("oom", "error", "timeout", "nan")
+
+# Accuracy measurements: never shown for synthetic data (scrubbed on load as a second line of defence).
+ACCURACY_FIELDS = (
+    "test_accuracy",
+    "time_to_target_s",
+    "macro_precision",
+    "macro_recall",
+    "macro_f1",
+    "weighted_precision",
+    "weighted_recall",
+    "weighted_f1",
+    "per_class",
+    "confusion_matrix",
+)
+
+NUMERIC_FIELDS = (
+    "batch_size",
+    "seed",
+    "epochs",
+    "budget_s",
+    "target_accuracy",
+    "wall_s",
+    "params",
+    "forward_flops_per_image",
+    "train_flops_per_image",
+    "compile_s",
+    "train_img_s",
+    "train_img_s_min",
+    "train_img_s_max",
+    "infer_img_s",
+    "infer_img_s_min",
+    "infer_img_s_max",
+    "step_ms_p50",
+    "step_ms_p90",
+    "step_ms_p99",
+    "pipeline_img_s",
+    "cached_train_img_s",
+    "train_gflop_s",
+    "peak_gflop_s",
+    "peak_fraction",
+    "peak_rss_mb",
+    "gpu_peak_mb",
+    "gpu_nvml_used_mb",
+    "epochs_run",
+    "best_epoch",
+    "train_s",
+    "time_to_target_s",
+    "test_accuracy",
+    "test_loss",
+    "macro_precision",
+    "macro_recall",
+    "macro_f1",
+    "weighted_precision",
+    "weighted_recall",
+    "weighted_f1",
+    "full_epoch_examples",
+    "train_examples",
+    "num_classes",
+)
+
+# env.json keys that change between runs on one machine, left out of the machine fingerprint hash.
+# Software versions and measured peaks are left out too: they change on the same hardware.
+_VOLATILE_ENV_HINTS = (
+    "time",
+    "date",
+    "_at",
+    "uptime",
+    "free",
+    "available",
+    "load",
+    "version",
+    "packages",
+    "peak",
+    "env.",
+)
+
+
+@dataclass
+class Run:
+    """One run folder as the reports see it."""
+
+    path: Path
+    df: pd.DataFrame
+    env: dict
+    matrix_text: str | None
+    planned_cells: int | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def machine(self) -> str:
+        """Short human label of the machine, with a fingerprint hash that tells machines apart."""
+        return machine_label(self.env)
+
+    @property
+    def label(self) -> str:
+        """Run folder name and machine, as shown in compare tables and legends."""
+        return f"{self.path.name} [{self.machine}]"
+
+
+def load_run(run_dir: Path | str) -> Run:
+    """Load RUN_DIR; a folder that is not a run folder is a UserError naming the fix."""
+    path = Path(run_dir)
+    results = path / "results.jsonl"
+    if not path.is_dir():
+        raise UserError(f"{path} is not a folder; pass a run folder made by `python -m bench run --out DIR`")
+    if not results.is_file():
+        raise UserError(
+            f"{path} has no results.jsonl; pass a run folder made by `python -m bench run` (results/<run>)"
+        )
+    notes: list[str] = []
+    records = read_records(results, notes)
+    env = _read_env(path / "env.json", notes)
+    matrix_text = (path / "matrix.toml").read_text() if (path / "matrix.toml").is_file() else None
+    if matrix_text is None:
+        notes.append("matrix.toml is missing: the matrix that was run cannot be shown")
+    df = to_frame(records, notes)
+    planned = _planned_cells(matrix_text)
+    if planned is not None and len(df) < planned:
+        missing = planned - len(df)
+        notes.append(f"partial run: {missing} of {planned} planned cells have no record yet (running, or "
+                     f"interrupted: `python -m bench run --resume --out {path}` finishes it)")
+    return Run(path, df, env, matrix_text, planned, notes)
+
+
+def read_records(results: Path, notes: list[str]) -> list[dict]:
+    """Parse results.jsonl; a torn last line (a record being written) is skipped with a note."""
+    lines = [(n, s) for n, s in enumerate(results.read_text().splitlines(), 1) if s.strip()]
+    records = []
+    for i, (lineno, text) in enumerate(lines):
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError:
+            record = None
+        if isinstance(record, dict):
+            records.append(record)
+        elif i == len(lines) - 1:
+            notes.append(
+                f"results.jsonl line {lineno} is incomplete (a record still being written?); ignored"
+            )
+        else:
+            raise UserError(
+                f"{results}: line {lineno} is not a JSON record; repair or delete that line, then rerun"
+            )
+    return records
+
+
+def to_frame(records: list[dict], notes: list[str]) -> pd.DataFrame:
+    """One row per cell (last record per cell_id), every FIELDS column present, plus derived columns."""
+    df = pd.DataFrame.from_records(records)
+    for name in FIELDS:
+        if name not in df.columns:
+            df[name] = None
+    df = df.astype({name: "object" for name in FIELDS if df[name].isna().all()})
+    df["cell_id"] = [c if isinstance(c, str) and c else f"row{i + 1}" for i, c in enumerate(df["cell_id"])]
+    repeated = int(df["cell_id"].duplicated().sum())
+    if repeated:
+        notes.append(f"{repeated} cell(s) recorded more than once (resumed/retried); the last record is used")
+        df = df.drop_duplicates("cell_id", keep="last").reset_index(drop=True)
+    unknown = df["status"].isna()
+    if unknown.any():
+        notes.append(f"{int(unknown.sum())} record(s) have no status; shown as 'unknown'")
+        df.loc[unknown, "status"] = "unknown"
+    for name in NUMERIC_FIELDS:
+        df[name] = pd.to_numeric(df[name], errors="coerce")
+    df["synthetic"] = df["synthetic"].fillna(df["dataset"].astype(str).str.startswith("synthetic:"))
+    df["synthetic"] = df["synthetic"].astype(bool)
+    df["threads"] = df["threads"].map(lambda t: "auto" if t is None or t != t else str(t))
+    df["data"] = df["stands_for"].where(df["synthetic"] & df["stands_for"].notna(), df["dataset"])
+    df["pair"] = df["data"].astype(str) + "/" + df["model"].astype(str)
+    df["failed"] = df["status"].isin(FAILED_STATUSES)
+    _scrub_synthetic_accuracy(df, notes)
+    return df
+
+
+def _scrub_synthetic_accuracy(df: pd.DataFrame, notes: list[str]) -> None:
+    """Blank accuracy fields on synthetic rows (they must never show an accuracy) and say if any had one."""
+    synthetic = df["synthetic"]
+    had = synthetic & df[list(ACCURACY_FIELDS)].notna().any(axis=1)
+    if had.any():
+        notes.append(f"{int(had.sum())} synthetic-data record(s) carried accuracy fields; not shown")
+    for name in ACCURACY_FIELDS:
+        df[name] = df[name].astype("object").where(~synthetic, None)
+    df["history"] = [_loss_only(h) if s else h for h, s in zip(df["history"], synthetic, strict=True)]
+
+
+def _loss_only(history: object) -> object:
+    """A history with the accuracy entries removed (kept for loss curves of synthetic cells)."""
+    if isinstance(history, list):
+        return [{k: v for k, v in e.items() if "acc" not in k} for e in history if isinstance(e, dict)]
+    if isinstance(history, dict):
+        return {k: v for k, v in history.items() if "acc" not in k}
+    return history
+
+
+def _read_env(env_path: Path, notes: list[str]) -> dict:
+    """env.json as a dict; missing or unreadable is a note (the run may still be starting)."""
+    if not env_path.is_file():
+        notes.append("env.json is missing: the machine is unknown")
+        return {}
+    try:
+        env = json.loads(env_path.read_text())
+    except json.JSONDecodeError:
+        notes.append("env.json is not valid JSON: the machine is unknown")
+        return {}
+    return env if isinstance(env, dict) else {}
+
+
+def _planned_cells(matrix_text: str | None) -> int | None:
+    """Number of cells in matrix.toml when it lists them as [[cells]] tables, else None."""
+    if not matrix_text:
+        return None
+    try:
+        cells = tomllib.loads(matrix_text).get("cells")
+    except tomllib.TOMLDecodeError:
+        return None
+    return len(cells) if isinstance(cells, list) else None
+
+
+def flatten(env: dict, prefix: str = "") -> dict[str, str]:
+    """env.json flattened to dotted keys and printable values (for tables)."""
+    out: dict[str, str] = {}
+    for key, value in env.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{name}."))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            for i, item in enumerate(value):
+                out.update(flatten(item, f"{name}[{i}]."))
+        else:
+            out[name] = value if isinstance(value, str) else json.dumps(value)
+    return out
+
+
+def machine_label(env: dict) -> str:
+    """'CPU model, GPU (fp 1a2b3c4d)' from env.json; the hash covers the stable fingerprint keys."""
+    if not env:
+        return "unknown machine"
+    flat = flatten(env)
+    stable = {k: v for k, v in flat.items() if not any(h in k.lower() for h in _VOLATILE_ENV_HINTS)}
+    digest = hashlib.sha1(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:8]
+    parts = [_first(flat, ("cpu_model", "cpu.model", "cpu.brand", "cpu", "processor"))]
+    gpu = _first(flat, ("nvml_gpus[0].name", "tf_gpus[0].name", "gpus[0].name", "gpu_name", "gpu"))
+    parts.append(gpu or "no GPU")
+    host = _first(flat, ("hostname", "host", "node"))
+    text = ", ".join(p for p in parts if p)
+    return f"{text}{' on ' + host if host else ''} (fp {digest})"
+
+
+def _first(flat: dict[str, str], keys: tuple[str, ...]) -> str | None:
+    """The first non-empty value among keys (exact, then by suffix)."""
+    for key in keys:
+        for name, value in flat.items():
+            if (name == key or name.endswith("." + key)) and value not in ("", "null", "[]"):
+                return str(value).strip('"')
+    return None

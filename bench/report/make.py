@@ -1,0 +1,37 @@
+"""Build every report file of one run folder: charts/, report.html, summary.md, results.csv."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.report import charts, html, recommend, summary, tables
+from bench.report.load import Run, load_run
+
+
+@dataclass(frozen=True)
+class Report:
+    """What make_report wrote, and the charts it drew or skipped."""
+
+    run: Run
+    html: Path
+    markdown: Path
+    csv: Path
+    charts: list[charts.Chart]
+
+
+def make_report(run_dir: Path | str, budget_s: float | None = None) -> Report:
+    """Load RUN_DIR and write its report files next to results.jsonl (charts in RUN_DIR/charts)."""
+    run = load_run(run_dir)
+    drawn = charts.draw_all(run.df, run.path / "charts")
+    head = tables.headline(run.df)
+    recs = recommend.recommendations(run.df, budget_s)
+    bad = tables.problems(run.df)
+    page = html.render(run, drawn, head, recs, bad, tables.per_class_tables(run.df))
+    return Report(
+        run,
+        html.write_html(run, page),
+        summary.write_markdown(run, head, recs, bad),
+        summary.write_csv(run),
+        drawn,
+    )

@@ -1,0 +1,59 @@
+"""RUN_DIR/results.csv (every record, flat, for notebooks) and RUN_DIR/summary.md (tables to paste)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from bench.report.load import Run
+from bench.report.recommend import readable
+
+# Columns the loader derives (not in the records): left out of results.csv.
+_DERIVED = ("data", "pair", "failed")
+
+
+def to_csv_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The records with nested values (lists, dicts) as JSON strings, derived columns dropped."""
+    flat = df.drop(columns=[c for c in _DERIVED if c in df.columns])
+    for col in flat.columns:
+        if flat[col].map(lambda v: isinstance(v, (list, dict))).any():
+            flat[col] = flat[col].map(lambda v: json.dumps(v) if isinstance(v, (list, dict)) else v)
+    return flat
+
+
+def write_csv(run: Run) -> Path:
+    """Write RUN_DIR/results.csv and return its path."""
+    path = run.path / "results.csv"
+    to_csv_frame(run.df).to_csv(path, index=False)
+    return path
+
+
+def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problems: pd.DataFrame) -> Path:
+    """Write RUN_DIR/summary.md: machine, headline answers, recommendations, not-ok cells."""
+    done = int((run.df["status"] == "ok").sum())
+    parts = [
+        f"# galaxybench run {run.path.name}",
+        f"Machine: {run.machine}",
+        f"Cells: {len(run.df)} recorded, {done} ok"
+        + (f", {run.planned_cells} planned" if run.planned_cells else ""),
+        *[f"- note: {n}" for n in run.notes],
+        "## Headline answers",
+        _md(headline),
+        "## Recommendations (gain over the seed's default: batch 32, float32, threads auto)",
+        _md(readable(recs)),
+        "## Skipped and failed cells",
+        _md(problems),
+    ]
+    path = run.path / "summary.md"
+    path.write_text("\n\n".join(parts) + "\n")
+    return path
+
+
+def _md(table: pd.DataFrame) -> str:
+    """A pipe table, or a line saying there is nothing to show."""
+    if table.empty:
+        return "_none_"
+    cleaned = table.astype(object).where(table.notna(), None)
+    return cleaned.to_markdown(index=False, floatfmt=".4g", missingval="")

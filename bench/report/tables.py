@@ -1,0 +1,89 @@
+"""The report's tables: headline answers, not-ok cells, and the per-class table in the seed's format."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from bench.report.estimate import estimates, human_seconds, setting_text
+
+METRICS = ("precision", "recall", "f1", "support")
+
+
+def headline(df: pd.DataFrame) -> pd.DataFrame:
+    """Per pair and device: fastest training/inference settings, full-training estimate, accuracy, memory."""
+    ok = df[df["status"] == "ok"]
+    est = estimates(df)[0].set_index(["pair", "device"])
+    rows = []
+    for (pair, device), cells in ok.groupby(["pair", "device"], sort=True):
+        row = {"pair": pair + (" (synthetic data)" if cells["synthetic"].all() else ""), "device": device}
+        for col, name in (("train_img_s", "training"), ("infer_img_s", "inference")):
+            has = cells[(cells["mode"] == "throughput") & cells[col].notna()]
+            best = has.loc[has[col].idxmax()] if not has.empty else None
+            row[f"best {name} images/s"] = math.nan if best is None else round(float(best[col]), 1)
+            row[f"{name} setting"] = "" if best is None else setting_text(best)
+        key = (pair, device)
+        row["full training (est.)"] = human_seconds(est.loc[key, "estimate_s"]) if key in est.index else "n/a"
+        real = cells[~cells["synthetic"] & cells["test_accuracy"].notna()]
+        row["best test accuracy"] = math.nan if real.empty else round(float(real["test_accuracy"].max()), 4)
+        row["peak RSS MB (min-max)"] = _range(cells["peak_rss_mb"])
+        row["GPU peak MB (max)"] = cells["gpu_peak_mb"].max()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _range(values: pd.Series) -> str:
+    """'min-max' of the non-null values, or ''."""
+    v = values.dropna()
+    return "" if v.empty else f"{v.min():.0f}-{v.max():.0f}"
+
+
+def problems(df: pd.DataFrame) -> pd.DataFrame:
+    """Every cell that is not ok, with its status and reason."""
+    bad = df[df["status"] != "ok"]
+    cols = [
+        "cell_id",
+        "status",
+        "pair",
+        "mode",
+        "device",
+        "batch_size",
+        "precision",
+        "threads",
+        "pipeline",
+        "reason",
+    ]
+    bad = bad[cols].astype(object).assign(batch_size=bad["batch_size"].astype("Int64").astype(object))
+    return bad.where(bad.notna(), "").astype(str).reset_index(drop=True)
+
+
+def per_class_tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per real dataset: classes as rows, (model, metric) as columns, plus macro and weighted averages.
+
+    Each model's column is its most accurate ok train/budget cell (the cell's id is in the caption).
+    """
+    cells = df[(df["status"] == "ok") & ~df["synthetic"] & df["per_class"].map(lambda v: isinstance(v, list))]
+    cells = cells[cells["test_accuracy"].notna()]
+    tables = {}
+    for data, group in cells.groupby("data", sort=True):
+        best = group.loc[group.groupby("model")["test_accuracy"].idxmax()]
+        parts = {f"{r['model']} ({r['cell_id']})": _one_model(r) for _, r in best.iterrows()}
+        tables[str(data)] = pd.concat(parts, axis=1)
+    return tables
+
+
+def _one_model(row: pd.Series) -> pd.DataFrame:
+    """One cell's per-class metrics with macro and weighted average rows (the seed's layout)."""
+    table = pd.DataFrame(row["per_class"])
+    names = table["name"] if "name" in table.columns else table["class"]
+    table = table.set_axis(names.astype(str).to_list()).reindex(columns=list(METRICS))
+    support = table["support"].sum()
+    table.loc["macro avg"] = [row["macro_precision"], row["macro_recall"], row["macro_f1"], support]
+    table.loc["weighted avg"] = [
+        row["weighted_precision"],
+        row["weighted_recall"],
+        row["weighted_f1"],
+        support,
+    ]
+    return table.rename(columns={"f1": "f1-score"})

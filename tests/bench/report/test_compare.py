@@ -1,0 +1,77 @@
+"""bench.report.compare: the noise rule, and the compare outputs (made-up records, see conftest)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bench.errors import UserError
+from bench.report.compare import compare
+from bench.report.compare_report import make_compare
+from bench.report.load import load_run
+
+
+def _two_runs(make_run, a: list[dict], b: list[dict]):
+    env_b = {"hostname": "otherbox", "cpu_model": "Made-Up CPU 1"}
+    return [load_run(make_run(a, name="a")), load_run(make_run(b, name="b", env=env_b))]
+
+
+def _verdict(table, cell_id, metric="train_img_s"):
+    row = table[(table["cell_id"] == cell_id) & (table["metric"] == metric)]
+    assert len(row) == 1
+    return row.iloc[0]
+
+
+def test_clear_difference_is_flagged_within_noise_is_not(make_run, throughput):
+    a = [throughput("fast", 100.0), throughput("same", 100.0, spread=0.05)]
+    b = [throughput("fast", 150.0), throughput("same", 102.0, spread=0.05)]
+    table = compare(_two_runs(make_run, a, b))
+    fast, same = _verdict(table, "fast"), _verdict(table, "same")
+    assert fast["verdict"] == "higher" and fast["ratio"] == pytest.approx(1.5)
+    assert fast["ratio_low"] > 1 and fast["p_value"] <= 0.1
+    assert same["verdict"] == "within noise" and same["ratio_low"] < 1 < same["ratio_high"]
+
+
+def test_slower_is_flagged_lower(make_run, throughput):
+    table = compare(_two_runs(make_run, [throughput("c", 100.0)], [throughput("c", 50.0)]))
+    assert _verdict(table, "c")["verdict"] == "lower"
+
+
+def test_two_repeats_cannot_flag_and_missing_repeats_are_not_noise(make_run, throughput):
+    a, b = throughput("two", 100.0), throughput("two", 200.0)
+    a["train_img_s_runs"], b["train_img_s_runs"] = [99.0, 101.0], [199.0, 201.0]
+    c, d = throughput("none", 100.0), throughput("none", 200.0)
+    c["train_img_s_runs"] = d["train_img_s_runs"] = None
+    table = compare(_two_runs(make_run, [a, c], [b, d]))
+    assert _verdict(table, "two")["verdict"] == "within noise"
+    assert _verdict(table, "none")["verdict"] == "noise not measured"
+    assert _verdict(table, "none", "peak_rss_mb")["verdict"] == "noise not measured"
+
+
+def test_only_cells_ok_in_both_runs_are_compared(make_run, throughput):
+    failed = {**throughput("c", 100.0), "status": "oom"}
+    table = compare(_two_runs(make_run, [throughput("c", 100.0), throughput("only-a", 1.0)], [failed]))
+    assert table.empty
+
+
+def test_compare_needs_two_runs(make_run):
+    with pytest.raises(UserError, match="at least two"):
+        compare([load_run(make_run())])
+
+
+def test_compare_outputs_are_written_and_self_contained(make_run, throughput, tmp_path):
+    a = make_run([throughput("x", 100.0), throughput("y", 10.0)], name="a")
+    b = make_run(
+        [throughput("x", 150.0), throughput("y", 10.0)],
+        name="b",
+        env={"hostname": "otherbox", "cpu_model": "Made-Up CPU 1"},
+    )
+    result = make_compare([a, b], tmp_path / "cmp")
+    page = result.html.read_text()
+    refs = re.findall(r'(?:src|href)\s*=\s*["\']?([^"\'\s>]+)', page, flags=re.I)
+    assert len(refs) == 2 and all(r.startswith("data:image/png;base64,") for r in refs)
+    assert "Made-Up CPU 9000" in page and "Made-Up CPU 1" in page  # runs labelled by machine
+    assert (tmp_path / "cmp" / "charts" / "compare_B_scatter.svg").exists()
+    assert (tmp_path / "cmp" / "charts" / "compare_B_ratios.png").exists()
+    assert set(result.table["cell_id"]) == {"x", "y"}
