@@ -109,3 +109,14 @@ MEASUREMENT_FIELDS: dict[str, str] = {
 }
 
 FIELDS: dict[str, str] = {**CONFIG_FIELDS, **MEASUREMENT_FIELDS}
+
+
+def markdown_table() -> str:
+    """The README's schema table (`python -m bench.record`), so the docs list exactly FIELDS."""
+    rows = ["| field | meaning (unit) |", "| --- | --- |"]
+    rows += [f"| `{name}` | {text.replace('|', '/')} |" for name, text in FIELDS.items()]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
