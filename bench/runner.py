@@ -107,8 +107,8 @@ def summary_line(record: dict[str, Any]) -> str:
     status = record["status"]
     detail = record.get("reason") or ""
     if status == "ok":
-        parts = [f"{k}={record[k]:.1f}" for k in ("train_img_s", "infer_img_s", "test_accuracy")
-                 if record.get(k) is not None]
+        formats = {"train_img_s": ".1f", "infer_img_s": ".1f", "test_accuracy": ".4f"}
+        parts = [f"{k}={record[k]:{f}}" for k, f in formats.items() if record.get(k) is not None]
         detail = " ".join(parts)
     return f"{status:>8}  {record['cell_id']}  {record.get('wall_s') or 0:.1f}s  {detail}"
 

@@ -23,6 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "folder in results/, or in $BENCH_RESULTS_DIR)")
     parser.add_argument("--resume", action="store_true",
                         help="continue a run folder: skip cells that already have a record")
+    parser.add_argument("--no-report", action="store_true",
+                        help="skip writing report.html and the charts at the end (see `bench report`)")
     parser.add_argument("--retry", choices=["failed"],
                         help="with a run folder: rerun cells whose latest record failed (implies --resume)")
 
@@ -68,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
         finally:
             signal.signal(signal.SIGTERM, previous)
     print("finished: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f"  ({run_dir})")
+    if not args.no_report:
+        from bench.report.make import make_report
+
+        print(f"report: {make_report(run_dir).html}")
     return 0
 
 

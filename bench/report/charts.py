@@ -329,8 +329,8 @@ def _precision_ratios(ok: pd.DataFrame) -> pd.DataFrame:
 def memory_vs_batch(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     """Peak host memory (and GPU memory where measured) vs batch size, per pair, mode, device, precision."""
     caption = (
-        "Peak resident memory of the cell's process (kernel ru_maxrss) and, with a GPU, peak memory "
-        "TensorFlow allocated on it; highest over other settings at each batch size."
+        "Peak resident memory of the cell's process (the kernel's high-water mark, VmHWM) and, with a "
+        "GPU, peak memory TensorFlow allocated on it; highest over other settings at each batch size."
     )
     ok = df[(df["status"] == "ok") & df["batch_size"].notna()]
     panels = [

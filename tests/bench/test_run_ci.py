@@ -25,7 +25,9 @@ def test_resume_after_sigkill_loses_and_repeats_nothing(ci_run):
 
 def test_run_folder_layout(ci_run):
     out = ci_run["out"]
-    assert {p.name for p in out.iterdir()} >= {"env.json", "matrix.toml", "results.jsonl", "logs"}
+    assert {p.name for p in out.iterdir()} >= {"env.json", "matrix.toml", "results.jsonl", "logs",
+                                                "report.html", "summary.md", "results.csv", "charts"}
+    assert f"report: {out / 'report.html'}" in ci_run["resumed"].stdout
     for rec in records(out):
         assert (out / "logs" / f"{rec['cell_id']}.log").stat().st_size > 0
 
