@@ -23,6 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "folder in results/, or in $BENCH_RESULTS_DIR)")
     parser.add_argument("--resume", action="store_true",
                         help="continue a run folder: skip cells that already have a record")
+    parser.add_argument("--download", action="store_true",
+                        help="first download the named data sets the cells need and this machine lacks "
+                        "(without it, their cells are recorded as skipped with the command to get them)")
     parser.add_argument("--no-report", action="store_true",
                         help="skip writing report.html and the charts at the end (see `bench report`)")
     parser.add_argument("--retry", choices=["failed"],
@@ -59,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             planned = expand(spec, machine)
             write_expanded(saved, spec, planned)
+        if args.download:
+            _download_missing(planned)
         todo = runner.to_run(planned, run_dir, args.retry == "failed")
         print(f"run folder: {run_dir}  ({len(todo)} of {len(planned)} cells to run)")
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -75,6 +80,18 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"report: {make_report(run_dir).html}")
     return 0
+
+
+def _download_missing(planned: list[Any]) -> None:
+    """Download (sha256-verified) every named real data set a runnable cell reads and is not here yet."""
+    from datasets import paths, sources
+    from datasets.specs import SPECS
+
+    root = paths.data_dir(None)
+    names = sorted({p.cell.dataset for p in planned if p.skip_reason is None and p.cell.dataset in SPECS})
+    for name in names:
+        if not sources.status(root, name).present:
+            print(f"{name}: {sources.download_named(root, name)[1]}")
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:

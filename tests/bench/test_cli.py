@@ -68,3 +68,13 @@ def test_env_command_prints_the_fingerprint_as_json():
     assert "cuda_build" in info and "cudnn_build" in info and "onednn" in info
     assert info["tf_gpus"] or info["gpu_note"]  # the GPUs TensorFlow sees, or why there are none
     assert "peak_gflop_s" not in info  # only measured when asked (--peak, and by every run)
+
+
+def test_download_offline_is_one_line_naming_the_import(tmp_path):
+    matrix = tmp_path / "mnist.toml"
+    matrix.write_text('[axes]\npairs = ["mnist/mnist_cnn"]\n')
+    env = {"BENCH_DATA_DIR": str(tmp_path / "data")}
+    proc = bench("run", "--matrix", str(matrix), "--out", str(tmp_path / "run"), "--download", env=env)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "python -m bench datasets import mnist" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "run" / "results.jsonl").exists()
