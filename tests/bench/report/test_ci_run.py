@@ -1,16 +1,9 @@
-"""Report and compare on a real run folder: `python -m bench run --matrix ci` (real measurements).
-
-Skipped only on a checkout without the runner (`bench/commands/run.py`); the ci matrix takes well
-under a minute on a 2-core CPU.
-"""
+"""Report and compare on real run folders: the ci matrix (real measurements), and a run whose cells
+fail or are skipped for real (tests/bench/conftest.py's faults run)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,18 +15,10 @@ from bench.report.screenshot import check_page, find_chromium
 REPO = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(scope="module")
-def ci_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh run folder of the ci matrix, made by the real runner."""
-    if importlib.util.find_spec("bench.commands.run") is None:
-        pytest.skip("this checkout has no runner (bench/commands/run.py) yet")
-    base = tmp_path_factory.mktemp("ci")
-    env = {**os.environ, "BENCH_DATA_DIR": str(base / "data"), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    out = base / "run"
-    done = subprocess.run([sys.executable, "-m", "bench", "run", "--matrix", "ci", "--out", str(out)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
-    assert (out / "results.jsonl").exists(), done.stderr[-2000:]
-    return out
+@pytest.fixture
+def ci_run(ci_run: dict) -> Path:
+    """The run folder of tests/bench/conftest.py's session-wide ci run (killed once, then resumed)."""
+    return ci_run["out"]
 
 
 def test_report_on_the_ci_run(ci_run):
@@ -57,3 +42,14 @@ def test_a_run_compared_with_itself_flags_nothing(ci_run, tmp_path):
     result = make_compare([ci_run, ci_run], tmp_path / "cmp")
     assert not result.table["verdict"].isin(["higher", "lower"]).any()
     assert result.html.exists()
+
+
+def test_report_written_by_a_run_with_failed_and_skipped_cells(faults_run):
+    out, proc = faults_run
+    records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert {r["status"] for r in records} >= {"skipped", "error", "oom", "nan", "timeout"}
+    assert f"report: {out / 'report.html'}" in proc.stdout
+    page = (out / "report.html").read_text()
+    for record in records:
+        if record["status"] != "ok":
+            assert record["cell_id"] in page
