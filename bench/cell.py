@@ -13,6 +13,9 @@ from bench.record import CONFIG_FIELDS
 # Fields that change how a cell is run, not what it measures: left out of the id so that
 # resuming with a longer timeout still finds the cell's earlier record.
 _NOT_IN_ID = ("timeout_s", "oversubscribe")
+# Axes added later: left out of the id while at their default, so the ids of every earlier cell
+# (and of earlier runs' records, which --resume and compare match on) stay as they were.
+_IN_ID_UNLESS_DEFAULT = {"backend": "tensorflow", "strategy": "none", "replicas": 1}
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,9 @@ class Cell:
     model: str
     stands_for: str | None = None
     device: str = "cpu"
+    backend: str = "tensorflow"
+    strategy: str = "none"
+    replicas: int = 1
     threads: int | str = "auto"
     inter_threads: int | str = "auto"
     batch_size: int = 32
@@ -52,6 +58,10 @@ class Cell:
         data = data.replace("/", "_")
         parts = [data, self.model, self.device.replace(":", ""), f"t{self.threads}", f"b{self.batch_size}",
                  self.precision, self.mode]
+        if self.backend != "tensorflow":
+            parts.append(self.backend)
+        if self.strategy != "none":
+            parts.append(f"{self.strategy}{self.replicas}")
         if self.jit_compile:
             parts.append("xla")
         if self.pipeline != "memory":
@@ -61,7 +71,8 @@ class Cell:
     @property
     def cell_id(self) -> str:
         """slug + first 10 hex digits of sha256 of the canonical JSON of the config (stable anywhere)."""
-        config = {k: v for k, v in self.config().items() if k not in _NOT_IN_ID}
+        config = {k: v for k, v in self.config().items()
+                  if k not in _NOT_IN_ID and _IN_ID_UNLESS_DEFAULT.get(k, object()) != v}
         canonical = json.dumps(config, sort_keys=True, separators=(",", ":"))
         return f"{self.slug}-{hashlib.sha256(canonical.encode()).hexdigest()[:10]}"
 

@@ -18,7 +18,8 @@ from typing import Any
 import psutil
 
 X86 = ("x86_64", "AMD64")  # TensorFlow enables oneDNN by default on x86 Linux/Windows since 2.9
-PACKAGES = ("tensorflow", "tensorflow-cpu", "keras", "numpy", "h5py", "scikit-learn", "nvidia-ml-py")
+PACKAGES = ("tensorflow", "tensorflow-cpu", "keras", "jax", "jaxlib", "torch", "numpy", "h5py",
+            "scikit-learn", "nvidia-ml-py")
 
 
 def cpu_model() -> str:

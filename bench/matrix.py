@@ -9,6 +9,9 @@ the pairs, which [axes] or each [[include]] must give)::
     pairs = "seed" | ["galaxy10/densenet121", "digits/mnist_cnn", ...]
     data = "real" | "synthetic"             # synthetic: random data of the real shape (stands_for)
     device = "cpu" | "gpu:N" | "all"        # all: cpu + every GPU TensorFlow sees
+    backend = "tensorflow" | "jax" | "torch"   # Keras backend (KERAS_BACKEND in the cell's process)
+    strategy = "none" | "mirrored" | "multiworker"   # tf.distribute strategy (tensorflow backend)
+    replicas = N                            # mirrored: devices; multiworker: workers (none: always 1)
     threads = "auto" | "all" | N            # all: 1, 2, 4, ... up to the logical cores
     inter_threads = "auto" | N
     batch_size = N | "recipe"               # recipe: the model recipe's batch size
@@ -46,9 +49,12 @@ PRESETS_DIR = Path(__file__).with_name("presets")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 MODES = ("throughput", "train", "budget")
 DATA_KINDS = ("real", "synthetic")
+BACKENDS = ("tensorflow", "jax", "torch")
+STRATEGIES = ("none", "mirrored", "multiworker")
 
 AXES_DEFAULTS: dict[str, Any] = {
-    "data": "real", "device": "cpu", "threads": "auto", "inter_threads": "auto", "batch_size": 32,
+    "data": "real", "device": "cpu", "backend": "tensorflow", "strategy": "none", "replicas": 1,
+    "threads": "auto", "inter_threads": "auto", "batch_size": 32,
     "precision": "float32", "jit_compile": False, "pipeline": "memory", "mode": "throughput", "seed": 0,
     "synthetic_examples": 512, "oversubscribe": False, "timeout_s": 1800.0,
 }
@@ -71,6 +77,7 @@ class Machine:
     logical_cores: int
     gpus: int = 0
     gpu_note: str = ""  # why there are none, e.g. "tensorflow-cpu build"
+    backends: tuple[str, ...] = ("tensorflow",)  # Keras backends whose package is installed
 
 
 @dataclass
@@ -213,6 +220,12 @@ def _check_axis_value(key: str, v: Any, where: str) -> None:
             raise bad(f"a positive integer or {' / '.join(repr(a) for a in allowed)}")
     elif key == "batch_size" and not (v == "recipe" or _positive_int(v)):
         raise bad('a positive integer or "recipe"')
+    elif key == "backend" and v not in BACKENDS:
+        raise bad(", ".join(BACKENDS))
+    elif key == "strategy" and v not in STRATEGIES:
+        raise bad(", ".join(STRATEGIES))
+    elif key == "replicas" and not _positive_int(v):
+        raise bad("a positive integer")
     elif key == "precision" and v not in PRECISIONS:
         raise bad(", ".join(PRECISIONS))
     elif key in ("jit_compile", "oversubscribe") and not isinstance(v, bool):
@@ -359,6 +372,8 @@ def _to_cell(point: dict[str, Any], settings: dict[str, Any]) -> Cell:
         s["epochs"] = recipe.epochs
     return Cell(
         dataset=dataset, model=point["model"], stands_for=stands_for, device=point["device"],
+        backend=point["backend"], strategy=point["strategy"],
+        replicas=1 if point["strategy"] == "none" else point["replicas"],
         threads=point["threads"], inter_threads=point["inter_threads"],
         batch_size=recipe.batch_size if batch == "recipe" else batch, precision=point["precision"],
         jit_compile=point["jit_compile"], pipeline=point["pipeline"], mode=mode, seed=point["seed"],
@@ -380,6 +395,9 @@ def skip_reason(cell: Cell, machine: Machine) -> str | None:
         if index >= machine.gpus:
             note = f" ({machine.gpu_note})" if machine.gpu_note else ""
             return f"{cell.device} requested but TensorFlow sees {machine.gpus} GPU(s) on this machine{note}"
+    why = _backend_skip(cell, machine) or _strategy_skip(cell, machine)
+    if why:
+        return why
     for key in ("threads", "inter_threads"):
         n = getattr(cell, key)
         if isinstance(n, int) and n > machine.logical_cores and not cell.oversubscribe:
@@ -391,6 +409,34 @@ def skip_reason(cell: Cell, machine: Machine) -> str | None:
         ok, why = pipeline_mode_available(cell.pipeline)
         if not ok:
             return f"pipeline {cell.pipeline} unavailable: {why}"
+    return None
+
+
+def _backend_skip(cell: Cell, machine: Machine) -> str | None:
+    """Why the cell's Keras backend cannot run it here, or None."""
+    if cell.backend not in machine.backends:
+        return (f"backend {cell.backend} is not installed here "
+                f"(python -m pip install -r requirements-{cell.backend}.txt)")
+    if cell.backend != "tensorflow" and cell.strategy != "none":
+        return f"strategy {cell.strategy} is TensorFlow's tf.distribute; run it with backend = \"tensorflow\""
+    return None
+
+
+def _strategy_skip(cell: Cell, machine: Machine) -> str | None:
+    """Why the cell's distribution strategy cannot run it here, or None."""
+    if cell.strategy == "mirrored" and cell.device.startswith("gpu:"):
+        first = int(cell.device.split(":")[1])
+        if first + cell.replicas > machine.gpus:
+            return (f"mirrored over {cell.replicas} GPUs from {cell.device} needs gpu:{first}..gpu:"
+                    f"{first + cell.replicas - 1}, but TensorFlow sees {machine.gpus} GPU(s) here")
+    if cell.strategy == "multiworker":
+        if cell.mode != "throughput":
+            return ("multiworker runs throughput cells only: Keras's model.fit fails under "
+                    "MultiWorkerMirroredStrategy (keras-team/keras#20585), so it uses a custom "
+                    "strategy.run step")
+        if cell.device != "cpu":
+            return ("multiworker on one machine starts its workers on the CPU; for GPUs use strategy = "
+                    "\"mirrored\", or span machines with your own TF_CONFIG (README)")
     return None
 
 

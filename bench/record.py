@@ -20,9 +20,15 @@ CONFIG_FIELDS: dict[str, str] = {
     "device": "cpu or gpu:N",
     "threads": "TensorFlow intra-op threads, or 'auto' for TensorFlow's default",
     "inter_threads": "TensorFlow inter-op threads, or 'auto'",
-    "batch_size": "images per training/inference step",
+    "backend": "Keras backend the cell ran on: tensorflow, jax or torch",
+    "strategy": "distribution: none, mirrored (tf.distribute.MirroredStrategy) or multiworker "
+                "(tf.distribute.MultiWorkerMirroredStrategy, one worker process per replica on 127.0.0.1)",
+    "replicas": "replicas the strategy trains on: devices (mirrored) or worker processes (multiworker); "
+                "1 for none",
+    "batch_size": "images per replica per training/inference step (global batch = batch_size x replicas)",
     "precision": "float32, mixed_float16 or mixed_bfloat16 (Keras mixed-precision policy)",
-    "jit_compile": "XLA jit_compile passed to model.compile",
+    "jit_compile": "jit_compile passed to model.compile: XLA on tensorflow, jax.jit on jax "
+                   "(false: op by op), torch.compile on torch",
     "pipeline": "input pipeline mode: memory, stream, cache or tfio",
     "mode": "throughput, train or budget",
     "seed": "seed for splits, shuffling and weights",
@@ -59,6 +65,9 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "device_name": "what TensorFlow ran on (CPU model or GPU name)",
     "tf_version": "TensorFlow version in the cell's process",
     "keras_version": "Keras version in the cell's process",
+    "backend_version": "version of the cell's backend package (tensorflow, jax or torch)",
+    "input_feed": "what fed the model: tf.data (the pipeline modes) or numpy (keras PyDataset over h5py, "
+                  "no TensorFlow)",
     "unavailable": "{measurement: reason} for trackers that could not measure here",
     # model
     "params": "trainable + non-trainable parameters",
@@ -83,6 +92,24 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "train_gflop_s": "achieved training GFLOP/s (train_flops_per_image x train_img_s)",
     "peak_gflop_s": "measured float32 GEMM peak of the device, GFLOP/s",
     "peak_fraction": "train_gflop_s / peak_gflop_s",
+    # distribution
+    "global_batch_size": "images per step over all replicas (batch_size x replicas)",
+    "per_replica_batch_size": "images per replica per step",
+    "train_loop": "how training ran: model.fit, or a custom step through strategy.run (multiworker)",
+    "worker_train_img_s": "multiworker: each worker's own training images/second "
+                          "(global batch / its step time)",
+    "scaling_reference": "cell_id of the single-replica cell (strategy none) that scaling_efficiency "
+                         "compares with",
+    "scaling_efficiency": "train_img_s / (replicas x the reference's train_img_s); 1 = perfect scaling",
+    # energy
+    "energy_sources": "energy counters read for this cell, e.g. [rapl:package-0, nvml:gpu:0]",
+    "energy_method": "{source: how it was measured: counter (RAPL / NVML total energy) or power sampling}",
+    "energy_window_s": "seconds the energy was measured over (the timed training steps, or the whole fit)",
+    "energy_j": "joules used over the window by all sources together",
+    "cpu_energy_j": "CPU package energy over the window (RAPL), joules",
+    "gpu_energy_j": "GPU energy over the window (NVML), joules",
+    "train_j_per_img": "training energy per image, joules",
+    "train_img_per_kwh": "training images per kilowatt-hour",
     # memory
     "peak_rss_mb": "peak resident memory of the cell's process (kernel VmHWM, else ru_maxrss), MiB",
     "rss_timeline_mb": "sampled [seconds, MB] pairs of the process's resident memory",

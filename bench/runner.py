@@ -57,8 +57,13 @@ def probe_env(peak: bool) -> dict[str, Any]:
 
 def machine_of(env: dict[str, Any]) -> Machine:
     """What matrix expansion needs from env.json."""
+    packages = env.get("packages", {})
+    installed = {"tensorflow": bool(packages.get("tensorflow") or packages.get("tensorflow-cpu")),
+                 "jax": bool(packages.get("jax")), "torch": bool(packages.get("torch"))}
+    if "packages" not in env:  # an env.json from before the backend axis: TensorFlow only
+        installed["tensorflow"] = True
     return Machine(logical_cores=int(env["logical_cores"]), gpus=len(env.get("tf_gpus", [])),
-                   gpu_note=env.get("gpu_note", ""))
+                   gpu_note=env.get("gpu_note", ""), backends=tuple(b for b, ok in installed.items() if ok))
 
 
 def load_or_probe_env(run_dir: Path) -> dict[str, Any]:

@@ -51,3 +51,21 @@ def test_from_dict_ignores_measurements():
 def test_synthetic_slug_names_what_it_stands_for():
     cell = Cell("synthetic:256x256x3:10:256", "galaxy_cnn", stands_for="galaxy10")
     assert cell.slug.startswith("synthetic-galaxy10-galaxy_cnn-")
+
+
+def test_new_axes_at_their_defaults_keep_earlier_ids():
+    """Cells from before the backend/strategy axes keep their ids (resume and compare match on them)."""
+    base = Cell("digits", "mnist_cnn", threads=1)
+    assert base.cell_id == "digits-mnist_cnn-cpu-t1-b32-float32-throughput-" + base.cell_id.rsplit("-", 1)[1]
+    for change in ({"backend": "torch"}, {"strategy": "mirrored", "replicas": 2}, {"replicas": 2}):
+        assert dataclasses.replace(base, **change).cell_id != base.cell_id, change
+    assert "torch" in dataclasses.replace(base, backend="torch").slug
+    assert "mirrored2" in dataclasses.replace(base, strategy="mirrored", replicas=2).slug
+
+
+def test_committed_example_records_keep_their_ids():
+    import json
+
+    lines = (REPO / "results/example/quick/results.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines if line.strip()]
+    assert records and all(Cell.from_dict(r).cell_id == r["cell_id"] for r in records)

@@ -170,3 +170,30 @@ def test_expanded_matrix_round_trips(tmp_path):
     edited["cells"][0]["batch_size"] = 64
     with pytest.raises(UserError, match="cell_id does not match"):
         parse_matrix(edited, source="x", default_name="x")
+
+
+def test_strategy_axis_gives_the_single_replica_reference_once():
+    planned = cells({"axes": {"pairs": ["digits/mnist_cnn"], "strategy": ["none", "mirrored", "multiworker"],
+                              "replicas": [1, 2]}}, Machine(logical_cores=2))
+    got = [(p.cell.strategy, p.cell.replicas) for p in planned]
+    assert got == [("none", 1), ("mirrored", 1), ("mirrored", 2), ("multiworker", 1), ("multiworker", 2)]
+    assert all(p.skip_reason is None for p in planned)
+
+
+@pytest.mark.parametrize(("axes", "machine", "needle"), [
+    ({"backend": "jax"}, Machine(2), "backend jax is not installed"),
+    ({"backend": "torch", "strategy": "mirrored", "replicas": 2},
+     Machine(2, backends=("tensorflow", "torch")), "tf.distribute"),
+    ({"strategy": "multiworker", "replicas": 2, "mode": "train"}, Machine(2), "keras-team/keras#20585"),
+    ({"strategy": "multiworker", "replicas": 2, "device": "gpu:0"}, Machine(2, gpus=1), "on the CPU"),
+    ({"strategy": "mirrored", "replicas": 2, "device": "gpu:1"}, Machine(2, gpus=2), "gpu:1..gpu:2"),
+])
+def test_cells_this_machine_cannot_run_say_why(axes, machine, needle):
+    (planned,) = cells({"axes": {"pairs": ["digits/mnist_cnn"], **axes}}, machine)
+    assert needle in (planned.skip_reason or "")
+
+
+@pytest.mark.parametrize(("key", "value"), [("backend", "pytorch"), ("strategy", "horovod"), ("replicas", 0)])
+def test_bad_new_axis_values_name_the_key(key, value):
+    with pytest.raises(UserError, match=f"{key} = "):
+        parse({"axes": {"pairs": ["digits/mnist_cnn"], key: value}})
