@@ -2,7 +2,8 @@
 
 Contract (timm's benchmark style): the child prints exactly one JSON object on stdout, its
 measurements and status; everything else (TensorFlow, Keras, tracebacks) goes to stderr, which the
-runner writes to the cell's log. Process-global settings are applied before TensorFlow is imported.
+runner writes to the cell's log. Process-global settings are applied before the Keras backend is
+imported (bench.backends).
 """
 
 from __future__ import annotations
@@ -68,30 +69,41 @@ def measure(cell: Cell) -> dict[str, Any]:
     fault = fault_for(cell.cell_id)
     record: dict[str, Any] = {"status": "ok", "reason": None}
     unavailable: dict[str, str] = {}
-    tf = None
+    backend = None
     try:
         if fault:
             inject(fault)
-        from bench.settings import device_name, import_tensorflow
+        from bench.backends import setup
 
-        tf = import_tensorflow(cell)
+        backend = setup(cell)
         import keras
 
-        record |= {"tf_version": tf.__version__, "keras_version": keras.__version__,
-                   "device_name": device_name(tf, cell)}
+        record |= {"keras_version": keras.__version__, "backend_version": backend.version,
+                   "device_name": backend.device_name}
         record |= _scenario(cell, unavailable)
     except Exception as exc:  # every failure becomes a record; the traceback goes to the log
         traceback.print_exc()
         record["status"], record["reason"] = from_exception(exc)
+    record |= tf_version(unavailable)
     fields = memory.stop()
-    if tf is not None:
-        gpu, why = gpu_memory(tf, cell.device)
+    if backend is not None:
+        gpu, why = gpu_memory(backend, cell.device)
         fields |= gpu
         unavailable |= why
     record |= fields
     if unavailable:
         record["unavailable"] = unavailable
     return record
+
+
+def tf_version(unavailable: dict[str, str]) -> dict[str, Any]:
+    """tf_version when this process imported TensorFlow (the tensorflow backend, or tf.data feeding
+    another backend); else null, and why in unavailable."""
+    tf = sys.modules.get("tensorflow")
+    if tf is not None:
+        return {"tf_version": tf.__version__}
+    unavailable["tf_version"] = "TensorFlow was not imported in this cell's process"
+    return {"tf_version": None}
 
 
 def _scenario(cell: Cell, unavailable: dict[str, str]) -> dict[str, Any]:

@@ -1,8 +1,11 @@
-"""The machine's fingerprint for env.json: CPU, cores, RAM, GPUs (TensorFlow and NVML), OS, Python,
-TensorFlow/Keras with their CUDA/cuDNN build info, the oneDNN flag, hostname.
+"""The machine's fingerprint for env.json: CPU, cores, RAM, GPUs (NVML, and as each installed Keras
+backend sees them), OS, Python, TensorFlow/Keras with their CUDA/cuDNN build info, the oneDNN flag,
+hostname. Without TensorFlow (a machine with only PyTorch or JAX) the tf fields are null and
+``tf_unavailable`` says why.
 
-``python -m bench.envinfo [--peak]`` prints it as JSON (with --peak, each device's GEMM peak); the
-runner calls it in a subprocess so that its own process never initialises TensorFlow or a GPU.
+``python -m bench.envinfo [--peak]`` prints it as JSON (with --peak, each device's GEMM peak, measured
+with TensorFlow, else PyTorch, else numpy: ``peak_source`` says which); the runner calls it in a
+subprocess so that its own process never initialises TensorFlow or a GPU.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import psutil
+
+from bench.importblock import blocked, installed
 
 X86 = ("x86_64", "AMD64")  # TensorFlow enables oneDNN by default on x86 Linux/Windows since 2.9
 PACKAGES = ("tensorflow", "tensorflow-cpu", "keras", "jax", "jaxlib", "torch", "numpy", "h5py",
@@ -51,6 +56,9 @@ def host_info() -> dict[str, Any]:
 
 
 def _version(package: str) -> str | None:
+    """The installed distribution's version; None when absent or blocked (BENCH_BLOCK_IMPORTS)."""
+    if {"tensorflow-cpu": "tensorflow"}.get(package, package) in blocked():
+        return None
     try:
         return version(package)
     except PackageNotFoundError:
@@ -99,26 +107,52 @@ def tf_info(tf: Any) -> dict[str, Any]:
 
 
 def collect(peak: bool = False) -> dict[str, Any]:
-    """The whole fingerprint (imports TensorFlow); with peak, the GEMM peak of cpu and each GPU."""
-    import tensorflow as tf
+    """The whole fingerprint (imports each installed backend); with peak, the GEMM peak of every device."""
+    info = host_info() | nvml_info()
+    if installed("tensorflow"):
+        import tensorflow as tf
 
-    info = host_info() | nvml_info() | tf_info(tf)
-    if not tf.config.list_physical_devices("GPU"):
-        info["gpu_note"] = ("this TensorFlow is built without CUDA" if build_is_cpu_only(info)
-                            else "no CUDA GPU detected")
+        info |= tf_info(tf)
+    else:
+        info |= {"tf_version": None, "keras_version": info["packages"]["keras"], "tf_gpus": [],
+                 "tf_unavailable": "TensorFlow is not installed here (the jax/torch backends with "
+                                   'pipeline = "numpy" need none)'}
+    info |= backend_gpus(info)
+    info["gpu_count"] = max(info["backend_gpus"].values(), default=0)
+    if not info["gpu_count"]:
+        cpu_tf = info["tf_version"] and build_is_cpu_only(info)
+        info["gpu_note"] = "this TensorFlow is built without CUDA" if cpu_tf else "no CUDA GPU detected"
     if peak:
-        from bench.peak import gemm_peak_gflop_s
+        from bench.peak import device_peaks
 
-        info["peak_gflop_s"] = {"cpu": gemm_peak_gflop_s(tf, "/CPU:0")}
-        for g in info["tf_gpus"]:
-            index = g["device"].split(":")[1]
-            info["peak_gflop_s"][g["device"]] = gemm_peak_gflop_s(tf, f"/GPU:{index}")
+        info |= device_peaks(info)
     return info
+
+
+def backend_gpus(info: dict[str, Any]) -> dict[str, Any]:
+    """How many GPUs each installed Keras backend sees ({backend: count}); a backend that cannot tell
+    is left out, with why in backend_gpus_unavailable."""
+    counts: dict[str, int] = {}
+    why: dict[str, str] = {}
+    if info["tf_version"]:
+        counts["tensorflow"] = len(info["tf_gpus"])
+    if installed("torch"):
+        import torch
+
+        counts["torch"] = torch.cuda.device_count()
+    if installed("jax"):
+        try:
+            import jax
+
+            counts["jax"] = len([d for d in jax.devices() if d.platform == "gpu"])
+        except Exception as exc:  # a broken jaxlib/CUDA plugin raises its own types
+            why["jax"] = f"jax.devices() failed: {' '.join(str(exc).split())[:200]}"
+    return {"backend_gpus": counts, **({"backend_gpus_unavailable": why} if why else {})}
 
 
 def build_is_cpu_only(info: dict[str, Any]) -> bool:
     """True when this TensorFlow was built without CUDA (tensorflow-cpu)."""
-    return info["tf_build_info"].get("is_cuda_build") in ("False", None)
+    return info.get("tf_build_info", {}).get("is_cuda_build") in ("False", None)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,12 @@ the pairs, which [axes] or each [[include]] must give)::
     backend = "tensorflow" | "jax" | "torch"   # Keras backend (KERAS_BACKEND in the cell's process)
     strategy = "none" | "mirrored" | "multiworker"   # tf.distribute strategy (tensorflow backend)
     replicas = N                            # mirrored: devices; multiworker: workers (none: always 1)
-    threads = "auto" | "all" | N            # all: 1, 2, 4, ... up to the logical cores
+    threads = "auto" | "all" | N            # all: 1, 2, 4, ... up to the logical cores (jax: cores pinned)
     inter_threads = "auto" | N
     batch_size = N | "recipe"               # recipe: the model recipe's batch size
     precision = "float32" | "mixed_float16" | "mixed_bfloat16"
     jit_compile = false | true
-    pipeline = "memory" | "stream" | "cache" | "tfio"
+    pipeline = "memory" | "stream" | "cache" | "tfio" | "numpy"   # numpy: PyDataset, no TensorFlow
     mode = "throughput" | "train" | "budget"
     seed = 0
     synthetic_examples = 512                # images in a synthetic dataset
@@ -50,6 +50,7 @@ PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 MODES = ("throughput", "train", "budget")
 DATA_KINDS = ("real", "synthetic")
 BACKENDS = ("tensorflow", "jax", "torch")
+BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 STRATEGIES = ("none", "mirrored", "multiworker")
 
 AXES_DEFAULTS: dict[str, Any] = {
@@ -78,6 +79,7 @@ class Machine:
     gpus: int = 0
     gpu_note: str = ""  # why there are none, e.g. "tensorflow-cpu build"
     backends: tuple[str, ...] = ("tensorflow",)  # Keras backends whose package is installed
+    backend_gpus: dict[str, int] = field(default_factory=dict)  # GPUs each backend sees (default: gpus)
 
 
 @dataclass
@@ -231,7 +233,7 @@ def _check_axis_value(key: str, v: Any, where: str) -> None:
     elif key in ("jit_compile", "oversubscribe") and not isinstance(v, bool):
         raise bad("true or false")
     elif key == "pipeline" and not _pipeline_known(v):
-        raise bad("one of datasets.api.PIPELINE_MODES (memory, stream, cache, tfio)")
+        raise bad("one of datasets.api.PIPELINE_MODES (memory, stream, cache, tfio, numpy)")
     elif key == "mode" and v not in MODES:
         raise bad(", ".join(MODES))
     elif key == "seed" and not (isinstance(v, int) and not isinstance(v, bool) and v >= 0):
@@ -390,12 +392,17 @@ def _recipe(model: str) -> Any:
 
 def skip_reason(cell: Cell, machine: Machine) -> str | None:
     """Why this cell cannot run on this machine, or None."""
+    why = _backend_skip(cell, machine)
+    if why:
+        return why
     if cell.device.startswith("gpu:"):
         index = int(cell.device.split(":")[1])
-        if index >= machine.gpus:
+        gpus = machine.backend_gpus.get(cell.backend, machine.gpus)
+        if index >= gpus:
             note = f" ({machine.gpu_note})" if machine.gpu_note else ""
-            return f"{cell.device} requested but TensorFlow sees {machine.gpus} GPU(s) on this machine{note}"
-    why = _backend_skip(cell, machine) or _strategy_skip(cell, machine)
+            name = BACKEND_NAMES[cell.backend]
+            return f"{cell.device} requested but {name} sees {gpus} GPU(s) on this machine{note}"
+    why = _strategy_skip(cell, machine)
     if why:
         return why
     for key in ("threads", "inter_threads"):
@@ -419,6 +426,29 @@ def _backend_skip(cell: Cell, machine: Machine) -> str | None:
                 f"(python -m pip install -r requirements-{cell.backend}.txt)")
     if cell.backend != "tensorflow" and cell.strategy != "none":
         return f"strategy {cell.strategy} is TensorFlow's tf.distribute; run it with backend = \"tensorflow\""
+    if "tensorflow" not in machine.backends and cell.pipeline != "numpy":
+        return (f"pipeline {cell.pipeline} is a tf.data pipeline and TensorFlow is not installed here; "
+                'use pipeline = "numpy" (h5py batches, no TensorFlow)')
+    if cell.backend == "jax":
+        return _jax_threads_skip(cell, machine)
+    return None
+
+
+def _jax_threads_skip(cell: Cell, machine: Machine) -> str | None:
+    """Why a jax cell's thread settings cannot be honoured, or None (bench.backends: threads = N pins
+    the process to N cores, the only thread knob XLA's CPU client has)."""
+    if cell.inter_threads != "auto":
+        return 'jax has no inter-op thread setting; use inter_threads = "auto" with backend = "jax"'
+    if cell.threads == "auto":
+        return None
+    import os
+
+    if not hasattr(os, "sched_setaffinity"):
+        return ("jax threads = N pins the process to N cores (os.sched_setaffinity), which this OS lacks; "
+                'use threads = "auto" with backend = "jax"')
+    if int(cell.threads) > machine.logical_cores:
+        return (f"jax threads = {cell.threads} would pin the process to more cores than the "
+                f"{machine.logical_cores} here (oversubscribe cannot apply to pinning)")
     return None
 
 

@@ -18,8 +18,10 @@ CONFIG_FIELDS: dict[str, str] = {
     "stands_for": "for synthetic data: the real dataset whose shape it copies (null otherwise)",
     "model": "model name from the registry (python -m bench models)",
     "device": "cpu or gpu:N",
-    "threads": "TensorFlow intra-op threads, or 'auto' for TensorFlow's default",
-    "inter_threads": "TensorFlow inter-op threads, or 'auto'",
+    "threads": "intra-op threads (TensorFlow's pool; torch.set_num_threads; jax: the process pinned to this "
+               "many cores, XLA having no thread setting), or 'auto' for the backend's default",
+    "inter_threads": "inter-op threads (TensorFlow's pool; torch.set_num_interop_threads; jax: none), "
+                     "or 'auto'",
     "backend": "Keras backend the cell ran on: tensorflow, jax or torch",
     "strategy": "distribution: none, mirrored (tf.distribute.MirroredStrategy) or multiworker "
                 "(tf.distribute.MultiWorkerMirroredStrategy, one worker process per replica on 127.0.0.1)",
@@ -29,7 +31,8 @@ CONFIG_FIELDS: dict[str, str] = {
     "precision": "float32, mixed_float16 or mixed_bfloat16 (Keras mixed-precision policy)",
     "jit_compile": "jit_compile passed to model.compile: XLA on tensorflow, jax.jit on jax "
                    "(false: op by op), torch.compile on torch",
-    "pipeline": "input pipeline mode: memory, stream, cache or tfio",
+    "pipeline": "input pipeline mode: memory, stream, cache or tfio (tf.data), or numpy (keras PyDataset "
+                "over h5py, no TensorFlow needed)",
     "mode": "throughput, train or budget",
     "seed": "seed for splits, shuffling and weights",
     "warmup_steps": "throughput: untimed steps before timing",
@@ -62,8 +65,8 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "num_classes": "number of classes",
     "train_examples": "examples in the training split used",
     "full_epoch_examples": "training images per epoch of the full real dataset (stands_for's if synthetic)",
-    "device_name": "what TensorFlow ran on (CPU model or GPU name)",
-    "tf_version": "TensorFlow version in the cell's process",
+    "device_name": "what the backend ran on (CPU model or GPU name)",
+    "tf_version": "TensorFlow version in the cell's process (null when it imported no TensorFlow)",
     "keras_version": "Keras version in the cell's process",
     "backend_version": "version of the cell's backend package (tensorflow, jax or torch)",
     "input_feed": "what fed the model: tf.data (the pipeline modes) or numpy (keras PyDataset over h5py, "
@@ -113,7 +116,8 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     # memory
     "peak_rss_mb": "peak resident memory of the cell's process (kernel VmHWM, else ru_maxrss), MiB",
     "rss_timeline_mb": "sampled [seconds, MB] pairs of the process's resident memory",
-    "gpu_peak_mb": "peak GPU memory allocated by TensorFlow, MB (null without a GPU)",
+    "gpu_peak_mb": "peak GPU memory of the backend's allocator, MB: TensorFlow get_memory_info peak, "
+                   "torch.cuda.max_memory_allocated, jax memory_stats peak_bytes_in_use (null without a GPU)",
     "gpu_nvml_used_mb": "GPU memory in use per NVML at the end of the cell, MB",
     # train / budget
     "epochs_run": "epochs actually trained",

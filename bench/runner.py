@@ -46,12 +46,12 @@ def utc_now() -> str:
 
 
 def probe_env(peak: bool) -> dict[str, Any]:
-    """Collect env.json's fingerprint in a subprocess (this process never initialises TensorFlow)."""
+    """Collect env.json's fingerprint in a subprocess (this process never initialises a backend or GPU)."""
     cmd = [sys.executable, "-m", "bench.envinfo", *(["--peak"] if peak else [])]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=ENV_PROBE_TIMEOUT_S)
     if proc.returncode != 0:
         tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
-        raise UserError(f"could not collect the environment (TensorFlow import failed?): {tail}")
+        raise UserError(f"could not collect the environment (a backend's import failed?): {tail}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -62,8 +62,11 @@ def machine_of(env: dict[str, Any]) -> Machine:
                  "jax": bool(packages.get("jax")), "torch": bool(packages.get("torch"))}
     if "packages" not in env:  # an env.json from before the backend axis: TensorFlow only
         installed["tensorflow"] = True
-    return Machine(logical_cores=int(env["logical_cores"]), gpus=len(env.get("tf_gpus", [])),
-                   gpu_note=env.get("gpu_note", ""), backends=tuple(b for b, ok in installed.items() if ok))
+    tf_gpus = len(env.get("tf_gpus", []))
+    backend_gpus = env.get("backend_gpus", {"tensorflow": tf_gpus})  # older env.json: TensorFlow's count
+    return Machine(logical_cores=int(env["logical_cores"]), gpus=int(env.get("gpu_count", tf_gpus)),
+                   gpu_note=env.get("gpu_note", ""), backends=tuple(b for b, ok in installed.items() if ok),
+                   backend_gpus=dict(backend_gpus))
 
 
 def load_or_probe_env(run_dir: Path) -> dict[str, Any]:

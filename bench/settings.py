@@ -1,4 +1,5 @@
-"""Process-global settings of a cell: environment before TensorFlow is imported, the rest right after.
+"""Process-global settings of a cell: environment before the backend is imported, the rest right after
+(TensorFlow here; jax and torch in bench.backends).
 
 TensorFlow's visible devices, thread pools and Keras's mixed-precision policy are process-wide and
 fixed once TensorFlow initialises, which is why every cell runs in a fresh process (bench.child).
@@ -14,10 +15,14 @@ from bench.cell import Cell
 
 
 def child_env(cell: Cell, base: Mapping[str, str]) -> dict[str, str]:
-    """The environment a cell's process must start with (device visibility, quiet C++ logs)."""
+    """The environment a cell's process must start with (Keras backend, device visibility, quiet logs)."""
     env = dict(base)
+    env["KERAS_BACKEND"] = cell.backend
     env["CUDA_VISIBLE_DEVICES"] = "" if cell.device == "cpu" else cell.device.split(":")[1]
     env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"  # CUDA's numbering = NVML's, so gpu:N is one device to both
+    # JAX: cpu only on cpu cells; cuda only on gpu cells, so a missing GPU is an error, not a CPU run.
+    env["JAX_PLATFORMS"] = "cpu" if cell.device == "cpu" else "cuda"
+    env["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"  # JAX grows GPU memory as TF's memory growth does
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["PYTHONUNBUFFERED"] = "1"
     return env

@@ -1,4 +1,5 @@
-"""The datasets interface the runner codes against: open_dataset -> Dataset -> tf.data pipelines."""
+"""The datasets interface the runner codes against: open_dataset -> Dataset -> batches (tf.data pipelines,
+or the numpy mode's keras PyDataset for machines without TensorFlow)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from datasets.specs import SPECS
 if TYPE_CHECKING:
     import tensorflow as tf
 
-PIPELINE_MODES = ("memory", "stream", "cache", "tfio")
+    from datasets.numpy_feed import H5Batches
+
+PIPELINE_MODES = ("memory", "stream", "cache", "tfio", "numpy")
+TF_DATA_MODES = ("memory", "stream", "cache", "tfio")  # the modes built on tf.data (need TensorFlow)
 
 
 @dataclass
@@ -52,6 +56,26 @@ class Dataset:
         """The split's labels (int32) in unshuffled order, as tf_dataset(shuffle=False) yields them."""
         return self._labels[self._indices(split, max_examples)].astype(np.int32)
 
+    def batches(self, split: str, batch_size: int, *, mode: str = "memory", shuffle: bool = False,
+                seed: int = 0, repeat: bool = False,
+                max_examples: int | None = None) -> tf.data.Dataset | H5Batches:
+        """The split's batches in pipeline ``mode``: numpy_dataset for "numpy", tf_dataset otherwise."""
+        build = self.numpy_dataset if mode == "numpy" else self.tf_dataset
+        kwargs = {} if mode == "numpy" else {"mode": mode}
+        return build(split, batch_size, shuffle=shuffle, seed=seed, repeat=repeat, max_examples=max_examples,
+                     **kwargs)
+
+    def numpy_dataset(self, split: str, batch_size: int, *, shuffle: bool = False, seed: int = 0,
+                      repeat: bool = False, max_examples: int | None = None) -> H5Batches:
+        """The "numpy" mode: a keras PyDataset of batches (uint8 [B,H,W,C], int32 [B]) read with h5py,
+        with tf_dataset's split, shuffle and max_examples semantics; needs no TensorFlow."""
+        if batch_size < 1:
+            raise UserError(f"batch size must be at least 1, not {batch_size}")
+        from datasets.numpy_feed import H5Batches
+
+        return H5Batches(self.path, self._indices(split, max_examples), self._labels, batch_size,
+                         shuffle=shuffle, seed=seed, repeat=repeat)
+
     def tf_dataset(
         self,
         split: str,
@@ -64,10 +88,12 @@ class Dataset:
         max_examples: int | None = None,
     ) -> tf.data.Dataset:
         """Batches (uint8 [B,H,W,C], int32 [B]) of the split, each example once per epoch, prefetched."""
+        if mode == "numpy":
+            raise UserError('pipeline mode "numpy" is a keras PyDataset, not tf.data: use Dataset.batches')
         ok, reason = pipeline_mode_available(mode)
         if not ok:
             raise UserError(
-                f"pipeline mode {mode!r} is unavailable: {reason}; use one of memory, stream, cache"
+                f"pipeline mode {mode!r} is unavailable: {reason}; use one of memory, stream, cache, numpy"
             )
         if batch_size < 1:
             raise UserError(f"batch size must be at least 1, not {batch_size}")
@@ -92,9 +118,17 @@ class Dataset:
 
 
 def pipeline_mode_available(mode: str) -> tuple[bool, str]:
-    """(True, "") for memory/stream/cache; for tfio, whether tensorflow-io loads here and why not."""
+    """(True, "") for numpy, and for memory/stream/cache where TensorFlow is installed; for tfio, whether
+    tensorflow-io loads here; else (False, why)."""
     if mode not in PIPELINE_MODES:
         return False, f"unknown pipeline mode {mode!r} (known: {', '.join(PIPELINE_MODES)})"
+    if mode == "numpy":
+        return True, ""
+    from bench.importblock import installed
+
+    if not installed("tensorflow"):
+        return False, (f'{mode} is a tf.data pipeline and TensorFlow is not installed here; '
+                       'use pipeline = "numpy" (h5py batches, no TensorFlow)')
     if mode != "tfio":
         return True, ""
     from datasets.pipeline import tfio_available

@@ -1,4 +1,5 @@
-"""`python -m bench pipeline DATASET`: the tf.data input pipeline alone, images/s and peak RSS."""
+"""`python -m bench pipeline DATASET`: the input pipeline alone (tf.data, or the numpy mode's PyDataset),
+images/s and peak RSS."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "dataset", help="mnist, cifar10, galaxy10, galaxy10_sdss, digits, h5:PATH, synthetic:HxWxC:K:N"
     )
-    parser.add_argument("--mode", default="memory", help="memory, stream, cache or tfio (default: memory)")
+    parser.add_argument("--mode", default="memory",
+                        help="memory, stream, cache, tfio or numpy (default: memory)")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=2, help="timed passes over the split (default: 2)")
     parser.add_argument("--split", default="train", choices=("train", "val", "test"))
@@ -31,15 +33,17 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     CPU time per epoch shows what the pipeline needs when other processes share the machine."""
     import psutil
 
+    from bench.scenarios.feed import iterate
     from bench.trackers.memory import peak_rss_mb
     from datasets.api import open_dataset
 
     ds = open_dataset(args.dataset, data_dir=args.data_dir, seed=args.seed)
-    import tensorflow  # noqa: F401 - imported before the baseline so the RSS delta is the pipeline's
+    if args.mode != "numpy":
+        import tensorflow  # noqa: F401 - imported before the baseline so the RSS delta is the pipeline's
 
     rss_before_mb = psutil.Process().memory_info().rss / 2**20
     t0 = time.perf_counter()
-    pipe = ds.tf_dataset(
+    pipe = ds.batches(
         args.split,
         args.batch_size,
         mode=args.mode,
@@ -51,7 +55,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     setup_s = time.perf_counter() - t0
     n = len(ds.labels(args.split, args.max_examples))
     steps = -(-n // args.batch_size)
-    it = iter(pipe)
+    it = iterate(pipe)
     epochs, cpu_s = [], []
     for _ in range(args.epochs):
         t, c = time.perf_counter(), time.process_time()

@@ -13,17 +13,16 @@ from typing import Any
 
 from bench.cell import Cell
 from bench.outcome import check_finite
+from bench.scenarios import feed
 from bench.scenarios.workload import Workload
 from bench.trackers.timing import StepTimer, percentiles_ms, spread
 
 
 def run(cell: Cell, work: Workload) -> dict[str, Any]:
     """Measure; returns the throughput record fields."""
-    import tensorflow as tf
-
     b, warm, steps, repeats = cell.batch_size, cell.warmup_steps, cell.steps, cell.repeats
     model = work.model
-    train = work.dataset.tf_dataset("train", b, mode=cell.pipeline, shuffle=True, seed=cell.seed, repeat=True)
+    train = feed.batches(work.dataset, cell, "train", shuffle=True, seed=cell.seed, repeat=True)
 
     t = time.perf_counter()
     model.fit(train, steps_per_epoch=1, epochs=1, verbose=0)
@@ -34,14 +33,14 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
     fields |= spread("train_img_s", timer.repeat_img_s(warm, steps, repeats, b))
     fields |= percentiles_ms(timer.step_s(skip=warm))
 
-    infer = work.dataset.tf_dataset("train", b, mode=cell.pipeline, repeat=True)
+    infer = feed.batches(work.dataset, cell, "train", repeat=True)
     model.predict(infer, steps=1, verbose=0)
     infer_timer = StepTimer()
     model.predict(infer, steps=warm + steps * repeats, verbose=0, callbacks=[infer_timer])
     fields |= spread("infer_img_s", infer_timer.repeat_img_s(warm, steps, repeats, b))
 
-    fields["pipeline_img_s"] = _pipeline_img_s(train, b, steps * repeats)
-    cached = tf.data.Dataset.from_tensors(next(iter(train))).repeat()
+    fields["pipeline_img_s"] = feed.pipeline_img_s(train, b, steps * repeats)
+    cached = feed.cached(train)
     cached_timer = StepTimer()
     model.fit(cached, steps_per_epoch=1 + steps, epochs=1, verbose=0, callbacks=[cached_timer])
     fields["cached_train_img_s"] = cached_timer.repeat_img_s(1, steps, 1, b)[0]
@@ -49,12 +48,3 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
     fields["train_gflop_s"] = work.fields["train_flops_per_image"] * fields["train_img_s"] / 1e9
     return fields
 
-
-def _pipeline_img_s(data: Any, batch_size: int, batches: int) -> float:
-    """Images/second of iterating the tf.data pipeline alone (first batch excluded)."""
-    it = iter(data)
-    next(it)
-    t = time.perf_counter()
-    for _ in range(batches):
-        next(it)
-    return batches * batch_size / (time.perf_counter() - t)

@@ -10,6 +10,7 @@ import numpy as np
 
 from bench.cell import Cell
 from bench.outcome import check_finite
+from bench.scenarios import feed
 from bench.scenarios.workload import Workload
 from bench.trackers.accuracy import evaluate
 from bench.trackers.timing import StepTimer
@@ -28,13 +29,13 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
 def fit_and_evaluate(cell: Cell, work: Workload, callbacks: list[Any], epochs: int,
                      restores_best: bool = False) -> dict[str, Any]:
     """Fit on train (validating on val), time it, check the loss, then evaluate on test."""
-    ds, b = work.dataset, cell.batch_size
-    train = ds.tf_dataset("train", b, mode=cell.pipeline, shuffle=True, seed=cell.seed,
-                          max_examples=cell.max_train_examples)
-    val = ds.tf_dataset("val", b, mode=cell.pipeline)
+    ds = work.dataset
+    train = feed.batches(ds, cell, "train", shuffle=True, seed=cell.seed,
+                         max_examples=cell.max_train_examples)
+    val = feed.batches(ds, cell, "val")
     timer = StepTimer(None if ds.synthetic else cell.target_accuracy)
     t = time.perf_counter()
-    history = work.model.fit(train, validation_data=val, epochs=epochs, verbose=0,
+    history = work.model.fit(train, validation_data=val, epochs=epochs, verbose=0, shuffle=False,  # ours
                              callbacks=[keras.callbacks.TerminateOnNaN(), timer, *callbacks])
     train_s = time.perf_counter() - t
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
@@ -52,6 +53,6 @@ def fit_and_evaluate(cell: Cell, work: Workload, callbacks: list[Any], epochs: i
         pick = np.argmin if "loss" in monitor else np.argmax
         fields["best_epoch"] = int(pick(hist[monitor])) + 1
     fields["time_to_target_s"] = timer.time_to_target_s
-    test = ds.tf_dataset("test", b, mode=cell.pipeline)
+    test = feed.batches(ds, cell, "test")
     fields |= evaluate(work.model, test, ds.labels("test"), list(ds.class_names))
     return fields

@@ -22,6 +22,7 @@ class Workload:
 
 def load(cell: Cell) -> Workload:
     """Open the dataset (never downloads), build and compile the model with the cell's settings."""
+    from bench.scenarios.feed import input_feed
     from datasets.api import open_dataset
     from datasets.specs import SPECS
     from models.flops import forward_flops
@@ -37,6 +38,7 @@ def load(cell: Cell) -> Workload:
     named = cell.stands_for or cell.dataset
     flops = forward_flops(model)
     fields = {
+        "input_feed": input_feed(cell),
         "synthetic": bool(ds.synthetic), "data_verified": bool(ds.verified), "dataset_path": str(ds.path),
         "input_shape": list(ds.image_shape), "num_classes": ds.num_classes,
         "train_examples": _train_examples(ds, cell),

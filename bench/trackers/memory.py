@@ -1,4 +1,4 @@
-"""Memory of the cell's process: kernel peak RSS, a sampled RSS timeline, GPU peak (TF and NVML)."""
+"""Memory of the cell's process: kernel peak RSS, a sampled RSS timeline, GPU peak (backend and NVML)."""
 
 from __future__ import annotations
 
@@ -55,17 +55,18 @@ def peak_rss_mb() -> float:
     return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
 
 
-def gpu_memory(tf: Any, device: str) -> tuple[dict[str, Any], dict[str, str]]:
-    """GPU peak memory (TensorFlow's allocator) and NVML's in-use memory, or why they are unavailable."""
+def gpu_memory(backend: Any, device: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """GPU peak memory (the backend's allocator: bench.backends.Backend) and NVML's in-use memory, or
+    why they are unavailable."""
     if device == "cpu":
         why = "cpu cell: no GPU visible to this process"
         return {}, {"gpu_peak_mb": why, "gpu_nvml_used_mb": why}
     fields: dict[str, Any] = {}
     unavailable: dict[str, str] = {}
     try:
-        fields["gpu_peak_mb"] = tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
-    except (ValueError, RuntimeError) as exc:
-        unavailable["gpu_peak_mb"] = f"tf.config.experimental.get_memory_info failed: {exc}"
+        fields["gpu_peak_mb"] = backend.gpu_peak_mb()
+    except Exception as exc:  # each backend raises its own types (ValueError, RuntimeError, ...)
+        unavailable["gpu_peak_mb"] = f"{backend.gpu_peak_source} failed: {exc}"
     try:
         import pynvml
 

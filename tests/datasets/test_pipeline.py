@@ -139,7 +139,7 @@ def test_bad_mode_split_and_batch(gz_file: str, data_dir: Path):
     ds = open_dataset(gz_file)
     assert pipeline_mode_available("warp") == (
         False,
-        "unknown pipeline mode 'warp' (known: memory, stream, cache, tfio)",
+        "unknown pipeline mode 'warp' (known: memory, stream, cache, tfio, numpy)",
     )
     with pytest.raises(UserError, match="unknown pipeline mode"):
         ds.tf_dataset("train", 8, mode="warp")
