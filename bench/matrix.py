@@ -422,8 +422,8 @@ def skip_reason(cell: Cell, machine: Machine) -> str | None:
 def _backend_skip(cell: Cell, machine: Machine) -> str | None:
     """Why the cell's Keras backend cannot run it here, or None."""
     if cell.backend not in machine.backends:
-        return (f"backend {cell.backend} is not installed here "
-                f"(python -m pip install -r requirements-{cell.backend}.txt)")
+        file = "requirements.txt" if cell.backend == "tensorflow" else f"requirements-{cell.backend}.txt"
+        return f"backend {cell.backend} is not installed here (python -m pip install -r {file})"
     if cell.backend != "tensorflow" and cell.strategy != "none":
         return f"strategy {cell.strategy} is TensorFlow's tf.distribute; run it with backend = \"tensorflow\""
     if "tensorflow" not in machine.backends and cell.pipeline != "numpy":
