@@ -312,7 +312,7 @@ def mixed_precision(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
 
 def _precision_ratios(ok: pd.DataFrame) -> pd.DataFrame:
     """Rows of (group 'pair on device', precision, train ratio, infer ratio) for matched cell twins."""
-    keys = ["pair", "device", "batch_size", "threads", "pipeline", "jit_compile", "synthetic"]
+    keys = ["pair", "device", "batch_size", "threads", "pipeline", "jit_compile", "synthetic", "backend"]
     f32 = ok[ok["precision"] == "float32"]
     mixed = ok[ok["precision"] != "float32"]
     merged = mixed.merge(f32, on=keys, suffixes=("", "_f32"))
@@ -617,10 +617,18 @@ def full_training_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     return [save_chart(fig, out_dir, "full_training", "Estimated full-training time", full_caption)]
 
 
+def _backend_comparison(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
+    """bench.report.backend_charts.backend_comparison (imported late: that module imports this one)."""
+    from bench.report.backend_charts import backend_comparison
+
+    return backend_comparison(df, out_dir)
+
+
 CHARTS: tuple[Callable[[pd.DataFrame, Path], list[Chart]], ...] = (
     full_training_time,
     throughput_by_pair,
     throughput_vs_batch,
+    _backend_comparison,
     mixed_precision,
     thread_scaling,
     memory_vs_batch,

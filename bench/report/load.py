@@ -185,6 +185,7 @@ def to_frame(records: list[dict], notes: list[str]) -> pd.DataFrame:
     df["synthetic"] = df["synthetic"].fillna(df["dataset"].astype(str).str.startswith("synthetic:"))
     df["synthetic"] = df["synthetic"].astype(bool)
     df["threads"] = df["threads"].map(lambda t: "auto" if t is None or t != t else str(t))
+    df["backend"] = df["backend"].fillna("tensorflow")  # records from before the backend axis
     df["data"] = df["stands_for"].where(df["synthetic"] & df["stands_for"].notna(), df["dataset"])
     df["pair"] = df["data"].astype(str) + "/" + df["model"].astype(str)
     df["failed"] = df["status"].isin(FAILED_STATUSES)

@@ -88,6 +88,13 @@ def _has(dist: str) -> bool:
     return True
 
 
+@pytest.mark.skipif(not os.environ.get("BENCH_EXPECT_NO_TF"), reason="only in tox -e notf")
+def test_tensorflow_is_really_absent_here():
+    assert not installed("tensorflow") and installed("torch")
+    with pytest.raises(ModuleNotFoundError):
+        import tensorflow  # noqa: F401
+
+
 def test_every_backend_runs_throughput_and_train_cells(all_backends_run):
     out, proc = all_backends_run
     assert proc.returncode == 0, proc.stderr
