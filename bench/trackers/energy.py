@@ -183,6 +183,7 @@ class Reading:
     kinds: dict[str, str] = field(default_factory=dict)
     methods: dict[str, str] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)  # "name: error" of sources that failed mid-run
 
 
 class EnergyMeter:
@@ -226,6 +227,7 @@ class EnergyMeter:
             return step()
         except Exception as exc:  # OSError from sysfs, NVMLError from the driver
             self.sources.remove(source)
+            self.reading.failed.append(f"{source.name}: {exc}")
             self.reading.unavailable[f"{source.kind}_energy_j"] = f"{source.name} failed mid-run: {exc}"
             return None
 
@@ -304,8 +306,11 @@ def energy_fields(reading: Reading | None, images: int) -> tuple[dict[str, Any],
                               "energy_window_s": reading.window_s, "energy_j": sum(reading.joules.values())}
     for kind in ("cpu", "gpu"):
         parts = [j for name, j in reading.joules.items() if reading.kinds[name] == kind]
-        if parts:
+        if parts and f"{kind}_energy_j" not in unavailable:  # no partial total when one of its sources failed
             fields[f"{kind}_energy_j"] = sum(parts)
+    if reading.failed:
+        why = "a source failed mid-run, energy_j covers energy_sources only: " + "; ".join(reading.failed)
+        return fields, unavailable | {"train_j_per_img": why, "train_img_per_kwh": why}
     if images <= 0 or fields["energy_j"] <= 0:
         why = f"{images} images and {fields['energy_j']:g} J over the window: no per-image energy"
         return fields, unavailable | {"train_j_per_img": why, "train_img_per_kwh": why}

@@ -201,6 +201,20 @@ def test_a_source_failing_mid_run_is_dropped_with_its_error(tmp_path):
     assert fields == {} and why["energy_j"].startswith("no energy source: cpu cell; rapl:package-0 failed")
 
 
+def test_one_gpu_failing_leaves_no_partial_gpu_total_nor_per_image_figures(monkeypatch):
+    nvml = fake_pynvml([0, 0, 0, 0, 2_000])  # probes and begins of gpu:0 and gpu:1, then gpu:0's end
+    monkeypatch.setitem(sys.modules, "pynvml", nvml)
+    sources, module, _ = nvml_sources([0, 1])
+    meter = EnergyMeter(sources, {"cpu_energy_j": "RAPL unavailable: x"}, module, poll_s=60)
+    meter.start()
+    reading = meter.stop()  # gpu:1's end finds no reading left: the fake raises IndexError
+    assert reading.joules == {"nvml:gpu:0": 2.0} and reading.failed[0].startswith("nvml:gpu:1: ")
+    fields, why = energy_fields(reading, 10)
+    assert fields["energy_sources"] == ["nvml:gpu:0"] and fields["energy_j"] == 2.0
+    assert "gpu_energy_j" not in fields and why["gpu_energy_j"].startswith("nvml:gpu:1 failed mid-run")
+    assert "train_j_per_img" not in fields and why["train_j_per_img"].startswith("a source failed mid-run")
+
+
 def test_absent_sources_are_never_zero():
     reading = Reading(window_s=1.0, unavailable={"cpu_energy_j": "RAPL unavailable: x",
                                                  "gpu_energy_j": "cpu cell: no GPU"})
