@@ -214,7 +214,8 @@ class EnergyMeter:
         for source in list(self.sources):
             self._guard(source, source.begin)
         self._t0 = time.perf_counter()
-        self._thread.start()
+        if self.sources:  # nothing to poll on a machine without sources
+            self._thread.start()
 
     def _poll(self) -> None:
         while not self._stop.wait(self.poll_s):
@@ -237,7 +238,8 @@ class EnergyMeter:
             self._shutdown()
             return self.reading
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread.ident is not None:
+            self._thread.join(timeout=5)
         self.reading.window_s = time.perf_counter() - self._t0
         for source in list(self.sources):
             joules = self._guard(source, source.end)
