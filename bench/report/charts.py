@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from bench.report.energy_charts import energy_per_image  # noqa: E402
 from bench.report.estimate import SEED_MACHINE, estimates, human_seconds  # noqa: E402
 
 DECADES_FOR_LOG = 20  # max/min ratio from which an axis goes logarithmic
@@ -625,6 +626,7 @@ CHARTS: tuple[Callable[[pd.DataFrame, Path], list[Chart]], ...] = (
     thread_scaling,
     memory_vs_batch,
     peak_fraction,
+    energy_per_image,
     accuracy_vs_time,
     training_curves,
     confusion_matrices,

@@ -76,6 +76,12 @@ NUMERIC_FIELDS = (
     "full_epoch_examples",
     "train_examples",
     "num_classes",
+    "energy_window_s",
+    "energy_j",
+    "cpu_energy_j",
+    "gpu_energy_j",
+    "train_j_per_img",
+    "train_img_per_kwh",
 )
 
 # env.json keys that change between runs on one machine, left out of the machine fingerprint hash.

@@ -14,6 +14,7 @@ from typing import Any
 from bench.cell import Cell
 from bench.outcome import check_finite
 from bench.scenarios.workload import Workload
+from bench.trackers.energy import energy_callback, energy_fields
 from bench.trackers.timing import StepTimer, percentiles_ms, spread
 
 
@@ -28,9 +29,12 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
     t = time.perf_counter()
     model.fit(train, steps_per_epoch=1, epochs=1, verbose=0)
     fields: dict[str, Any] = {"compile_s": time.perf_counter() - t}
-    timer = StepTimer()
-    history = model.fit(train, steps_per_epoch=warm + steps * repeats, epochs=1, verbose=0, callbacks=[timer])
+    timer, energy = StepTimer(), energy_callback(cell, start_batch=warm)  # energy of the timed steps only
+    history = model.fit(train, steps_per_epoch=warm + steps * repeats, epochs=1, verbose=0,
+                        callbacks=[timer, energy])
     check_finite(history.history["loss"])
+    got, why = energy_fields(energy.reading, energy.images(b))
+    fields |= got | {"unavailable": why}
     fields |= spread("train_img_s", timer.repeat_img_s(warm, steps, repeats, b))
     fields |= percentiles_ms(timer.step_s(skip=warm))
 

@@ -12,6 +12,7 @@ from bench.cell import Cell
 from bench.outcome import check_finite
 from bench.scenarios.workload import Workload
 from bench.trackers.accuracy import evaluate
+from bench.trackers.energy import energy_callback, energy_fields
 from bench.trackers.timing import StepTimer
 
 SYNTHETIC_NO_ACCURACY = "synthetic data: no accuracy is reported"
@@ -33,17 +34,20 @@ def fit_and_evaluate(cell: Cell, work: Workload, callbacks: list[Any], epochs: i
                           max_examples=cell.max_train_examples)
     val = ds.tf_dataset("val", b, mode=cell.pipeline)
     timer = StepTimer(None if ds.synthetic else cell.target_accuracy)
+    energy = energy_callback(cell)  # the whole fit, validation included
     t = time.perf_counter()
     history = work.model.fit(train, validation_data=val, epochs=epochs, verbose=0,
-                             callbacks=[keras.callbacks.TerminateOnNaN(), timer, *callbacks])
+                             callbacks=[keras.callbacks.TerminateOnNaN(), timer, energy, *callbacks])
     train_s = time.perf_counter() - t
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     check_finite(hist["loss"])
     fields: dict[str, Any] = {"train_s": train_s, "epochs_run": len(hist["loss"]), "epoch_s": timer.epoch_s}
+    got, why = energy_fields(energy.reading, energy.images(b, work.fields["train_examples"]))
+    fields |= got | {"unavailable": why}
     if ds.synthetic:
         fields["history"] = [{"loss": loss, "val_loss": vl} for loss, vl in
                              zip(hist["loss"], hist.get("val_loss", [None] * len(hist["loss"])), strict=True)]
-        fields["unavailable"] = {k: SYNTHETIC_NO_ACCURACY for k in ("test_accuracy", "time_to_target_s")}
+        fields["unavailable"] |= {k: SYNTHETIC_NO_ACCURACY for k in ("test_accuracy", "time_to_target_s")}
         return fields
     keys = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in hist]
     fields["history"] = [{k: hist[k][i] for k in keys} for i in range(len(hist["loss"]))]
