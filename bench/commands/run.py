@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from bench import runner, store
     from bench.expanded import write_expanded
     from bench.matrix import expand, load_matrix
+    from bench.workers import check_user_cluster
 
     resume = args.resume or args.retry == "failed"
     if args.matrix is None and not (resume and args.out):
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             planned = expand(spec, machine)
             write_expanded(saved, spec, planned)
+        check_user_cluster([p.cell for p in planned if p.skip_reason is None])
         if args.download:
             _download_missing(planned)
         todo = runner.to_run(planned, run_dir, args.retry == "failed")

@@ -617,10 +617,18 @@ def full_training_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     return [save_chart(fig, out_dir, "full_training", "Estimated full-training time", full_caption)]
 
 
+def scaling(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
+    """Training images/s and scaling efficiency over replicas per strategy (report/scaling_charts.py)."""
+    from bench.report.scaling_charts import scaling
+
+    return scaling(df, out_dir)
+
+
 CHARTS: tuple[Callable[[pd.DataFrame, Path], list[Chart]], ...] = (
     full_training_time,
     throughput_by_pair,
     throughput_vs_batch,
+    scaling,
     mixed_precision,
     thread_scaling,
     memory_vs_batch,
