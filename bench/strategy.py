@@ -10,6 +10,7 @@ strategy.run (bench.scenarios.distributed), because model.fit fails under it wit
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from bench.cell import Cell
@@ -31,8 +32,11 @@ def make_strategy(cell: Cell) -> Any | None:
         kind = "CPU" if cell.device == "cpu" else "GPU"
         devices = [d.name for d in tf.config.list_logical_devices(kind)]
         strategy = tf.distribute.MirroredStrategy(devices=devices)
+    name = "MultiWorkerMirroredStrategy" if cell.strategy == "multiworker" else "MirroredStrategy"
+    print(f"tf.distribute.{name}: {strategy.num_replicas_in_sync} replicas in sync on "
+          f"{', '.join(strategy.extended.worker_devices)}", file=sys.stderr)
     if strategy.num_replicas_in_sync != cell.replicas:
-        raise RuntimeError(f"{type(strategy).__name__} has {strategy.num_replicas_in_sync} replicas in sync, "
+        raise RuntimeError(f"{name} has {strategy.num_replicas_in_sync} replicas in sync, "
                            f"the cell asks for {cell.replicas}")
     return strategy
 

@@ -25,8 +25,8 @@ def scaling(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     ok = df[(df["status"] == "ok") & (df["mode"] == "throughput") & df["train_img_s"].notna()]
     if not (ok["strategy"] != "none").any():
         return [Chart("scaling", "Scaling over replicas", CAPTION,
-                      skipped="no ok mirrored or multiworker throughput cells in this run "
-                              "(add strategy = [\"none\", \"mirrored\"] and replicas = 2 to the matrix)")]
+                      skipped="no ok mirrored or multiworker throughput cells in this run (give the strategy "
+                              "axis none and mirrored, and replicas = 2)")]
     charts = []
     for key, rows in ok.groupby(["pair", *SETTINGS], sort=True, dropna=False):
         if (rows["strategy"] != "none").any():

@@ -128,5 +128,9 @@ def all_gather(strategy: Any, value: float) -> list[float]:
     """Every worker's value in worker (task index) order, all-gathered (one replica per worker)."""
     import tensorflow as tf
 
-    per_replica = strategy.run(lambda: tf.constant([value], dtype=tf.float64))
-    return [float(v) for v in strategy.gather(per_replica, axis=0).numpy()]
+    @tf.function
+    def gather() -> Any:
+        per_replica = strategy.run(lambda: tf.constant([value], dtype=tf.float64))
+        return strategy.gather(per_replica, axis=0)
+
+    return [float(v) for v in gather().numpy()]
