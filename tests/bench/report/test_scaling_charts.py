@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from bench.cell import Cell
@@ -13,7 +14,7 @@ from bench.report.load import load_run
 
 
 def _record(throughput, img_s: float, strategy: str = "none", replicas: int = 1, **fields) -> dict:
-    """A made-up throughput record whose cell_id is the real id of its config (the reference lookup uses it)."""
+    """A made-up throughput record whose cell_id is its config's real id (the reference lookup uses it)."""
     rec = throughput("x", img_s, strategy=strategy, replicas=replicas, backend="tensorflow", **fields)
     rec["cell_id"] = Cell.from_dict(rec).cell_id
     return rec
@@ -70,3 +71,20 @@ def test_scaling_chart_skipped_without_distributed_cells(make_run, throughput, t
     assert (df["strategy"].iloc[0], df["replicas"].iloc[0]) == ("none", 1)
     chart = scaling_charts.scaling(df, tmp_path)
     assert chart[0].skipped and "no ok mirrored or multiworker" in chart[0].skipped
+
+
+def test_twin_charts_never_pair_a_distributed_cell_with_a_single_replica_one(make_run, throughput, tmp_path):
+    records = [_record(throughput, 100.0), _record(throughput, 90.0, threads=2),
+               _record(throughput, 300.0, "mirrored", 2, precision="mixed_bfloat16"),
+               _record(throughput, 150.0, "mirrored", 2, threads=1)]
+    charts = {c.name: c for c in draw_all(load_run(make_run(records)).df, tmp_path / "charts")}
+    assert charts["mixed_precision"].skipped  # mirrored bf16 has no mirrored float32 twin
+    assert charts["threads"].skipped  # threads 1 (mirrored) and 2 (none) are different lines
+
+
+def test_best_setting_names_the_strategy(throughput):
+    from bench.report.estimate import setting_text
+
+    row = pd.Series(_record(throughput, 150.0, "mirrored", 2))
+    assert "batch 32 x 2 replicas (mirrored)" in setting_text(row)
+    assert "replicas" not in setting_text(pd.Series(_record(throughput, 100.0)))
