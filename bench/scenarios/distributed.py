@@ -8,7 +8,8 @@ strategy.experimental_distribute_dataset (DATA sharding), each replica computes 
 recipe's), gradients all-reduced by the strategy. Timed like the throughput scenario: the first step
 (tracing) is compile_s, then warmup + steps x repeats steps whose end times are cut into repeats;
 every step ends with the loss on the host, so a step's time includes its all-reduce. Inference runs
-the model through strategy.run and gathers the predictions (as Keras's predict does). Each worker
+the model through strategy.run and gathers the predictions (as Keras's predict does). jit_compile
+XLA-compiles each replica's forward and backward pass (and the inference forward pass). Each worker
 measures itself; the workers' own training rates are all-gathered into worker_train_img_s.
 """
 
@@ -32,7 +33,7 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
     strategy, b = work.strategy, global_batch(cell)
     warm, steps, repeats = cell.warmup_steps, cell.steps, cell.repeats
     train = work.dataset.tf_dataset("train", b, mode=cell.pipeline, shuffle=True, seed=cell.seed, repeat=True)
-    train_step = make_train_step(strategy, work, b)
+    train_step = make_train_step(strategy, work, b, cell.jit_compile)
     batches = iter(distribute(strategy, train))
 
     t = time.perf_counter()
@@ -44,7 +45,7 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
     fields |= percentiles_ms(timer.step_s(skip=warm))
     fields["worker_train_img_s"] = all_gather(strategy, fields["train_img_s"])
 
-    infer_step = make_infer_step(strategy, work.model)
+    infer_step = make_infer_step(strategy, work.model, cell.jit_compile)
     infer = iter(distribute(strategy, work.dataset.tf_dataset("train", b, mode=cell.pipeline, repeat=True)))
     infer_step(infer)
     infer_timer, _ = timed_steps(lambda: infer_step(infer), warm + steps * repeats)
@@ -69,16 +70,17 @@ def distribute(strategy: Any, data: Any) -> Any:
     return strategy.experimental_distribute_dataset(data.with_options(options))
 
 
-def make_train_step(strategy: Any, work: Workload, global_batch_size: int) -> Any:
+def make_train_step(strategy: Any, work: Workload, global_batch_size: int, jit_compile: bool = False) -> Any:
     """A tf.function: one global training step (the recipe's loss and the compiled optimizer on every
-    replica, gradients all-reduced); returns the global mean loss."""
+    replica, gradients all-reduced); returns the global mean loss. With jit_compile, each replica's
+    forward and backward pass is XLA-compiled (the all-reduce and the update stay outside XLA)."""
     import keras
     import tensorflow as tf
 
     model, optimizer = work.model, work.model.optimizer
     per_example_loss = keras.losses.get(work.recipe.loss)
 
-    def replica_step(images: Any, labels: Any) -> Any:
+    def loss_and_grads(images: Any, labels: Any) -> tuple[Any, Any]:
         with tf.GradientTape() as tape:
             predictions = model(images, training=True)
             loss = tf.nn.compute_average_loss(per_example_loss(labels, predictions),
@@ -86,7 +88,12 @@ def make_train_step(strategy: Any, work: Workload, global_batch_size: int) -> An
             if model.losses:
                 loss += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
             scaled = optimizer.scale_loss(loss)  # the loss scale of a mixed_float16 LossScaleOptimizer
-        grads = tape.gradient(scaled, model.trainable_variables)
+        return loss, tape.gradient(scaled, model.trainable_variables)
+
+    forward_backward = tf.function(loss_and_grads, jit_compile=True) if jit_compile else loss_and_grads
+
+    def replica_step(images: Any, labels: Any) -> Any:
+        loss, grads = forward_backward(images, labels)
         optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
         return loss
 
@@ -99,15 +106,17 @@ def make_train_step(strategy: Any, work: Workload, global_batch_size: int) -> An
     return train_step
 
 
-def make_infer_step(strategy: Any, model: Any) -> Any:
+def make_infer_step(strategy: Any, model: Any, jit_compile: bool = False) -> Any:
     """A function running one global inference step: the model on every replica, predictions gathered
     to every worker (as Keras's predict collects them); returns the gathered predictions as numpy."""
     import tensorflow as tf
 
+    forward = tf.function(lambda x: model(x, training=False), jit_compile=jit_compile)
+
     @tf.function
     def step(batches: Any) -> Any:
         images, _ = next(batches)
-        predictions = strategy.run(lambda x: model(x, training=False), args=(images,))
+        predictions = strategy.run(forward, args=(images,))
         return strategy.gather(predictions, axis=0)
 
     return lambda batches: step(batches).numpy()
