@@ -132,8 +132,8 @@ def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
         configs = [tf_config(ports, i) for i in indices]
     logs = [log_path(run_dir, cell, i) for i in indices]
     started, t0 = utc_now(), time.perf_counter()
-    results, timed_out = _run_workers(cell, logs, indices, configs)
-    return _record(cell, results, timed_out, indices, n, logs, started, time.perf_counter() - t0, env)
+    ended, timed_out = _run_workers(cell, logs, indices, configs)
+    return _record(cell, ended, timed_out, indices, n, logs, started, time.perf_counter() - t0, env)
 
 
 def log_path(run_dir: Path, cell: Cell, index: int) -> Path:
@@ -142,9 +142,10 @@ def log_path(run_dir: Path, cell: Cell, index: int) -> Path:
 
 
 def _run_workers(cell: Cell, logs: list[Path], indices: list[int],
-                 configs: list[str | None]) -> tuple[list[tuple[int | None, str]], bool]:
+                 configs: list[str | None]) -> tuple[dict[int, tuple[int, str]], bool]:
     """Start the workers and wait for all of them, the first failure or the cell's timeout; every worker
-    still running then is killed. Returns each worker's (exit status, stdout) and whether it timed out."""
+    still running then is killed. Returns {position: (exit status, stdout)} of the workers that ended
+    by themselves, in the order they ended, and whether the cell timed out."""
     from bench.runner import kill, spawn_child
 
     procs: list[subprocess.Popen[str]] = []
@@ -158,8 +159,9 @@ def _run_workers(cell: Cell, logs: list[Path], indices: list[int],
             for proc in procs:
                 if proc.poll() is None:
                     kill(proc)
-    timed_out = len(outs) < len(procs) and not any(_failed(out, procs[i]) for i, out in outs.items())
-    return [(p.returncode if i in outs else None, outs.get(i, "")) for i, p in enumerate(procs)], timed_out
+    ended = {i: (int(procs[i].returncode), out) for i, out in outs.items()}
+    timed_out = len(ended) < len(procs) and not any(_failed(out, code) for code, out in ended.values())
+    return ended, timed_out
 
 
 def _wait(pool: concurrent.futures.Executor, procs: list[subprocess.Popen[str]],
@@ -174,36 +176,39 @@ def _wait(pool: concurrent.futures.Executor, procs: list[subprocess.Popen[str]],
                                                 return_when=concurrent.futures.FIRST_COMPLETED)
         for future in done:
             outs[futures[future]] = future.result()[0] or ""
-        if not done or any(_failed(outs[futures[f]], procs[futures[f]]) for f in done):
+        if not done or any(_failed(outs[futures[f]], procs[futures[f]].returncode) for f in done):
             break
     return outs
 
 
-def _failed(out: str, proc: subprocess.Popen[str]) -> bool:
+def _failed(out: str, returncode: int | None) -> bool:
     """True when a finished worker printed no ok record."""
     from bench.runner import parse_child_output
 
     record = parse_child_output(out)
-    return record is None or record.get("status") != "ok" or proc.returncode != 0
+    return record is None or record.get("status") != "ok" or returncode != 0
 
 
-def _record(cell: Cell, results: list[tuple[int | None, str]], timed_out: bool, indices: list[int], n: int,
+def _record(cell: Cell, ended: dict[int, tuple[int, str]], timed_out: bool, indices: list[int], n: int,
             logs: list[Path], started: str, wall_s: float, env: dict[str, Any]) -> dict[str, Any]:
-    """The cell's record: the chief's (first worker's) when every worker finished ok, else the failure of
-    the first worker that failed (or the timeout)."""
+    """The cell's record: the first worker's (the chief's, or this machine's) when every worker ended ok,
+    else the failure of the worker that failed first (the others then fail waiting for it), or the
+    timeout."""
     from bench.runner import cell_record, log_tail, parse_child_output
 
     if timed_out:
         return cell_record(cell, "timeout", f"killed after timeout_s={cell.timeout_s:g} ({n} workers)", {},
                            started, wall_s, log_tail(logs[0]), env)
-    for (code, out), index, path in zip(results, indices, logs, strict=True):
-        child = parse_child_output(out)
-        if code is not None and (child is None or child["status"] != "ok"):
+    for position, (code, out) in ended.items():
+        if _failed(out, code):
+            index, path, child = indices[position], logs[position], parse_child_output(out)
             tail = log_tail(path)
-            status, reason = (outcome.from_exit(code, tail) if child is None
-                              else (child["status"], child["reason"]))
+            if child is not None and child["status"] != "ok":
+                status, reason = child["status"], child["reason"]
+            else:
+                status, reason = outcome.from_exit(code, tail)
             return cell_record(cell, status, f"worker {index} of {n} ({path.name}): {reason}", {},
                                started, wall_s, tail, env)
-    child = parse_child_output(results[0][1]) or {}
+    child = parse_child_output(ended[0][1]) or {}
     status, reason = child.pop("status"), child.pop("reason")
     return cell_record(cell, status, reason, child, started, wall_s, log_tail(logs[0]), env)
