@@ -17,6 +17,8 @@ def child_env(cell: Cell, base: Mapping[str, str]) -> dict[str, str]:
     """The environment a cell's process must start with (device visibility, quiet C++ logs)."""
     env = dict(base)
     env["CUDA_VISIBLE_DEVICES"] = visible_gpus(cell)
+    if cell.strategy != "multiworker":  # a user's cluster TF_CONFIG is for multiworker cells only
+        env.pop("TF_CONFIG", None)
     env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"  # CUDA's numbering = NVML's, so gpu:N is one device to both
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env["PYTHONUNBUFFERED"] = "1"

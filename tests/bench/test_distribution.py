@@ -26,6 +26,13 @@ def test_cell_sees_its_gpus_only(device, strat, replicas, visible):
     assert child_env(cell, {})["CUDA_VISIBLE_DEVICES"] == visible
 
 
+def test_only_multiworker_cells_get_the_users_tf_config():
+    base = {"TF_CONFIG": '{"cluster": {}}'}
+    assert "TF_CONFIG" not in child_env(dataclasses.replace(CELL, strategy="mirrored", replicas=2), base)
+    assert "TF_CONFIG" not in child_env(CELL, base)
+    assert child_env(dataclasses.replace(CELL, strategy="multiworker", replicas=2), base)["TF_CONFIG"]
+
+
 def test_distribution_fields_count_the_global_batch():
     assert strategy.fields(CELL) == {"global_batch_size": 32, "per_replica_batch_size": 32,
                                      "train_loop": "model.fit"}
