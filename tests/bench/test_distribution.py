@@ -1,11 +1,13 @@
 """Distribution strategy plumbing without TensorFlow: device visibility, record fields, TF_CONFIG
-(the runner's own clusters and the user's), and the per-worker fault hook."""
+(the runner's own clusters and the user's), the per-worker fault hook, and MirroredStrategy on (fake) GPUs."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import socket
+import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -103,3 +105,30 @@ def test_fault_hook_matches_one_worker(monkeypatch):
     assert faults.fault_for("cell-abc", "raise@#worker1") is None
     monkeypatch.delenv("BENCH_WORKER")
     assert faults.fault_for("cell-abc", "raise@#worker1") is None
+
+
+class _FakeStrategy:
+    """Stands in for tf.distribute.MirroredStrategy: one replica per device it is given."""
+
+    def __init__(self, devices: list[str]) -> None:
+        self.num_replicas_in_sync = len(devices)
+        self.extended = type("Extended", (), {"worker_devices": tuple(devices)})()
+
+
+def _fake_tf(gpus: int) -> object:
+    """A fake tensorflow module whose process sees `gpus` GPUs (no GPU is available here)."""
+    devices = {"GPU": [SimpleNamespace(name=f"/device:GPU:{i}") for i in range(gpus)],
+               "CPU": [SimpleNamespace(name="/device:CPU:0")]}
+    return SimpleNamespace(config=SimpleNamespace(list_logical_devices=lambda kind: devices[kind]),
+                           distribute=SimpleNamespace(MirroredStrategy=_FakeStrategy))
+
+
+def test_mirrored_on_gpus_uses_every_gpu_the_process_sees(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorflow", _fake_tf(gpus=2))
+    cell = dataclasses.replace(CELL, device="gpu:1", strategy="mirrored", replicas=2)
+    got = strategy.make_strategy(cell)
+    assert got.extended.worker_devices == ("/device:GPU:0", "/device:GPU:1")  # gpu:1 and gpu:2, renumbered
+    monkeypatch.setitem(sys.modules, "tensorflow", _fake_tf(gpus=1))
+    with pytest.raises(RuntimeError, match="MirroredStrategy has 1 replicas in sync, the cell asks for 2"):
+        strategy.make_strategy(cell)
+    assert strategy.make_strategy(CELL) is None
