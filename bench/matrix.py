@@ -35,6 +35,7 @@ An expanded matrix (RUN_DIR/matrix.toml) has ``name``, ``source`` and ``[[cells]
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import tomllib
 from collections.abc import Iterable
@@ -434,7 +435,7 @@ def _strategy_skip(cell: Cell, machine: Machine) -> str | None:
             return ("multiworker runs throughput cells only: Keras's model.fit fails under "
                     "MultiWorkerMirroredStrategy (keras-team/keras#20585), so it uses a custom "
                     "strategy.run step")
-        if cell.device != "cpu":
+        if cell.device != "cpu" and not os.environ.get("TF_CONFIG"):  # a user's cluster may use GPUs
             return ("multiworker on one machine starts its workers on the CPU; for GPUs use strategy = "
                     "\"mirrored\", or span machines with your own TF_CONFIG (README)")
     return None

@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from bench.expanded import write_expanded
     from bench.matrix import expand, load_matrix
     from bench.report.cost import parse_price, save_price
+    from bench.workers import check_user_cluster
 
     price = None if args.price_per_kwh is None else parse_price(args.price_per_kwh)
     resume = args.resume or args.retry == "failed"
@@ -68,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             planned = expand(spec, machine)
             write_expanded(saved, spec, planned)
+        check_user_cluster([p.cell for p in planned if p.skip_reason is None])
         if args.download:
             _download_missing(planned)
         todo = runner.to_run(planned, run_dir, args.retry == "failed")

@@ -193,7 +193,7 @@ def thread_scaling(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     ok = _ok(df, "throughput")
     ok = ok[ok["threads"].str.isdigit() & ok["train_img_s"].notna()].copy()
     ok["n_threads"] = ok["threads"].astype(int)
-    keys = ["device", "precision", "batch_size", "pipeline", "jit_compile"]
+    keys = ["device", "precision", "batch_size", "pipeline", "jit_compile", "strategy", "replicas"]
     charts = []
     for pair, rows in ok.groupby("pair", sort=True):
         series = [
@@ -313,7 +313,8 @@ def mixed_precision(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
 
 def _precision_ratios(ok: pd.DataFrame) -> pd.DataFrame:
     """Rows of (group 'pair on device', precision, train ratio, infer ratio) for matched cell twins."""
-    keys = ["pair", "device", "batch_size", "threads", "pipeline", "jit_compile", "synthetic"]
+    keys = ["pair", "device", "batch_size", "threads", "pipeline", "jit_compile", "synthetic", "strategy",
+            "replicas"]
     f32 = ok[ok["precision"] == "float32"]
     mixed = ok[ok["precision"] != "float32"]
     merged = mixed.merge(f32, on=keys, suffixes=("", "_f32"))
@@ -618,10 +619,18 @@ def full_training_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     return [save_chart(fig, out_dir, "full_training", "Estimated full-training time", full_caption)]
 
 
+def scaling(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
+    """Training images/s and scaling efficiency over replicas per strategy (report/scaling_charts.py)."""
+    from bench.report.scaling_charts import scaling
+
+    return scaling(df, out_dir)
+
+
 CHARTS: tuple[Callable[[pd.DataFrame, Path], list[Chart]], ...] = (
     full_training_time,
     throughput_by_pair,
     throughput_vs_batch,
+    scaling,
     mixed_precision,
     thread_scaling,
     memory_vs_batch,

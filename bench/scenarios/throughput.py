@@ -14,15 +14,21 @@ from typing import Any
 from bench.cell import Cell
 from bench.outcome import check_finite
 from bench.scenarios.workload import Workload
+from bench.strategy import global_batch
 from bench.trackers.energy import energy_callback, energy_fields
 from bench.trackers.timing import StepTimer, percentiles_ms, spread
 
 
 def run(cell: Cell, work: Workload) -> dict[str, Any]:
-    """Measure; returns the throughput record fields."""
+    """Measure; returns the throughput record fields. Batches are global (batch_size x replicas) and
+    img/s counts global images; multiworker cells run bench.scenarios.distributed instead of model.fit."""
     import tensorflow as tf
 
-    b, warm, steps, repeats = cell.batch_size, cell.warmup_steps, cell.steps, cell.repeats
+    if cell.strategy == "multiworker":
+        from bench.scenarios import distributed
+
+        return distributed.run(cell, work)
+    b, warm, steps, repeats = global_batch(cell), cell.warmup_steps, cell.steps, cell.repeats
     model = work.model
     train = work.dataset.tf_dataset("train", b, mode=cell.pipeline, shuffle=True, seed=cell.seed, repeat=True)
 
@@ -44,7 +50,7 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
     model.predict(infer, steps=warm + steps * repeats, verbose=0, callbacks=[infer_timer])
     fields |= spread("infer_img_s", infer_timer.repeat_img_s(warm, steps, repeats, b))
 
-    fields["pipeline_img_s"] = _pipeline_img_s(train, b, steps * repeats)
+    fields["pipeline_img_s"] = pipeline_img_s(train, b, steps * repeats)
     cached = tf.data.Dataset.from_tensors(next(iter(train))).repeat()
     cached_timer = StepTimer()
     model.fit(cached, steps_per_epoch=1 + steps, epochs=1, verbose=0, callbacks=[cached_timer])
@@ -54,7 +60,7 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
     return fields
 
 
-def _pipeline_img_s(data: Any, batch_size: int, batches: int) -> float:
+def pipeline_img_s(data: Any, batch_size: int, batches: int) -> float:
     """Images/second of iterating the tf.data pipeline alone (first batch excluded)."""
     it = iter(data)
     next(it)

@@ -11,6 +11,7 @@ import numpy as np
 from bench.cell import Cell
 from bench.outcome import check_finite
 from bench.scenarios.workload import Workload
+from bench.strategy import global_batch
 from bench.trackers.accuracy import evaluate
 from bench.trackers.energy import energy_callback, energy_fields
 from bench.trackers.timing import StepTimer
@@ -29,7 +30,7 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
 def fit_and_evaluate(cell: Cell, work: Workload, callbacks: list[Any], epochs: int,
                      restores_best: bool = False) -> dict[str, Any]:
     """Fit on train (validating on val), time it, check the loss, then evaluate on test."""
-    ds, b = work.dataset, cell.batch_size
+    ds, b = work.dataset, global_batch(cell)  # model.fit splits each global batch over the replicas
     train = ds.tf_dataset("train", b, mode=cell.pipeline, shuffle=True, seed=cell.seed,
                           max_examples=cell.max_train_examples)
     val = ds.tf_dataset("val", b, mode=cell.pipeline)
