@@ -132,3 +132,19 @@ def test_mirrored_on_gpus_uses_every_gpu_the_process_sees(monkeypatch):
     with pytest.raises(RuntimeError, match="MirroredStrategy has 1 replicas in sync, the cell asks for 2"):
         strategy.make_strategy(cell)
     assert strategy.make_strategy(CELL) is None
+
+
+def test_energy_per_image_is_unavailable_when_workers_run_elsewhere(monkeypatch):
+    import json
+
+    from bench.scenarios.distributed import _remote_workers_energy
+
+    measured = {"energy_j": 12.0, "train_j_per_img": 0.1}
+    local = {"cluster": {"worker": ["127.0.0.1:1", "localhost:2"]}, "task": {"type": "worker", "index": 0}}
+    monkeypatch.setenv("TF_CONFIG", json.dumps(local))
+    assert _remote_workers_energy(measured) == {}
+    spread = {"cluster": {"worker": ["127.0.0.1:1", "10.0.0.7:2"]}, "task": {"type": "worker", "index": 0}}
+    monkeypatch.setenv("TF_CONFIG", json.dumps(spread))
+    why = _remote_workers_energy(measured)
+    assert set(why) == {"train_j_per_img", "train_img_per_kwh"} and "10.0.0.7:2" in why["train_j_per_img"]
+    assert _remote_workers_energy({}) == {}
