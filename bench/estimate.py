@@ -32,7 +32,7 @@ def earlier_wall_s(results_root: Path, hostname: str) -> tuple[dict[str, float],
 def _kind(cell: Cell) -> tuple:
     """Cells alike enough that one's time predicts the other's."""
     data = cell.stands_for or cell.dataset.split(":")[0]
-    return (cell.model, data, cell.mode, cell.device, cell.batch_size)
+    return (cell.model, data, cell.mode, cell.device, cell.batch_size, cell.strategy, cell.replicas)
 
 
 def estimate_s(cells: list[Cell], results_root: Path, hostname: str) -> tuple[float, int]:

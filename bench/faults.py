@@ -4,6 +4,8 @@ BENCH_FAULT="KIND[@MATCH],..." makes every child whose cell_id contains MATCH (a
 fail as KIND: ``raise`` (a Python exception), ``abort`` (SIGABRT), ``sigkill`` (killed like the
 kernel's OOM killer does), ``memory`` (a real MemoryError under a tight RLIMIT_AS), ``hang`` (sleeps
 until the runner's timeout) or ``nan`` (a NaN loss, through the same check the scenarios use).
+A multiworker cell's workers match as ``CELL_ID#workerN`` (N = BENCH_WORKER, set by bench.workers), so
+``raise@#worker1`` fails worker 1 of every multiworker cell.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ KINDS = ("raise", "abort", "sigkill", "memory", "hang", "nan")
 def fault_for(cell_id: str, spec: str | None = None) -> str | None:
     """The fault kind BENCH_FAULT asks for this cell, or None."""
     spec = os.environ.get("BENCH_FAULT", "") if spec is None else spec
+    if os.environ.get("BENCH_WORKER"):
+        cell_id += f"#worker{os.environ['BENCH_WORKER']}"
     for item in filter(None, (s.strip() for s in spec.split(","))):
         kind, _, match = item.partition("@")
         if kind not in KINDS:

@@ -35,6 +35,7 @@ An expanded matrix (RUN_DIR/matrix.toml) has ``name``, ``source`` and ``[[cells]
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import tomllib
 from collections.abc import Iterable
@@ -441,8 +442,6 @@ def _jax_threads_skip(cell: Cell, machine: Machine) -> str | None:
         return 'jax has no inter-op thread setting; use inter_threads = "auto" with backend = "jax"'
     if cell.threads == "auto":
         return None
-    import os
-
     if not hasattr(os, "sched_setaffinity"):
         return ("jax threads = N pins the process to N cores (os.sched_setaffinity), which this OS lacks; "
                 'use threads = "auto" with backend = "jax"')
@@ -456,15 +455,19 @@ def _strategy_skip(cell: Cell, machine: Machine) -> str | None:
     """Why the cell's distribution strategy cannot run it here, or None."""
     if cell.strategy == "mirrored" and cell.device.startswith("gpu:"):
         first = int(cell.device.split(":")[1])
-        if first + cell.replicas > machine.gpus:
+        gpus = machine.backend_gpus.get("tensorflow", machine.gpus)
+        if first + cell.replicas > gpus:
             return (f"mirrored over {cell.replicas} GPUs from {cell.device} needs gpu:{first}..gpu:"
-                    f"{first + cell.replicas - 1}, but TensorFlow sees {machine.gpus} GPU(s) here")
+                    f"{first + cell.replicas - 1}, but TensorFlow sees {gpus} GPU(s) here")
     if cell.strategy == "multiworker":
+        if cell.pipeline == "numpy":
+            return ("multiworker distributes a tf.data pipeline (strategy.experimental_distribute_dataset); "
+                    'pipeline = "numpy" is a keras PyDataset: use a tf.data mode')
         if cell.mode != "throughput":
             return ("multiworker runs throughput cells only: Keras's model.fit fails under "
                     "MultiWorkerMirroredStrategy (keras-team/keras#20585), so it uses a custom "
                     "strategy.run step")
-        if cell.device != "cpu":
+        if cell.device != "cpu" and not os.environ.get("TF_CONFIG"):  # a user's cluster may use GPUs
             return ("multiworker on one machine starts its workers on the CPU; for GPUs use strategy = "
                     "\"mirrored\", or span machines with your own TF_CONFIG (README)")
     return None

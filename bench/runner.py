@@ -29,7 +29,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from bench import outcome, store
+from bench import outcome, scaling, store, workers
 from bench.cell import Cell
 from bench.errors import UserError
 from bench.matrix import Machine, Planned
@@ -102,6 +102,12 @@ def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: i
                 record = skipped_record(p.cell, p.skip_reason)
             else:
                 record = run_cell(p.cell, run_dir, env)
+                if not workers.recorded_here(p.cell):  # this machine's worker of a cluster's cell
+                    counts[workers.NOT_RECORDED] = counts.get(workers.NOT_RECORDED, 0) + 1
+                    progress.console.print(workers.not_recorded_line(record), markup=False, highlight=False)
+                    progress.advance(task)
+                    continue
+                record = scaling.with_scaling(record, store.read_records(run_dir))
             store.append_record(run_dir, record)
             counts[record["status"]] = counts.get(record["status"], 0) + 1
             progress.console.print(summary_line(record), markup=False, highlight=False)
@@ -134,31 +140,26 @@ def skipped_record(cell: Cell, reason: str) -> dict[str, Any]:
 
 
 def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
-    """Run one cell's child process and turn however it ended into a record."""
+    """Run one cell's child process (multiworker: its worker processes, bench.workers) and turn
+    however it ended into a record."""
+    if cell.strategy == "multiworker":
+        return workers.run_cell(cell, run_dir, env)
     log_path = run_dir / "logs" / f"{cell.cell_id}.log"
-    log_path.parent.mkdir(exist_ok=True)
-    cmd = [sys.executable, "-m", "bench.child", json.dumps(cell.config())]
     started, t0 = utc_now(), time.perf_counter()
     timed_out = False
-    with open(log_path, "w") as log:
-        log.write(f"# {started} {shlex.join(cmd)}\n")
-        log.flush()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, cwd=REPO, text=True,
-                                env=child_env(cell, os.environ) | {"BENCH_RUNNER_PID": str(os.getpid()),
-                                                                   "BENCH_SPAWNED_AT": repr(time.time())},
-                                start_new_session=True)
-        try:
-            out, _ = proc.communicate(timeout=cell.timeout_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill(proc)
-            out = ""
-        except BaseException:  # Ctrl-C / SIGTERM: stop the child, leave no record for this cell
-            _kill(proc)
-            raise
+    proc = spawn_child(cell, log_path)
+    try:
+        out, _ = proc.communicate(timeout=cell.timeout_s)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        kill(proc)
+        out = ""
+    except BaseException:  # Ctrl-C / SIGTERM: stop the child, leave no record for this cell
+        kill(proc)
+        raise
     wall_s = time.perf_counter() - t0
     tail = log_tail(log_path)
-    child = _parse_child_output(out)
+    child = parse_child_output(out)
     if timed_out:
         status, reason = "timeout", f"killed after timeout_s={cell.timeout_s:g}"
         child = {}
@@ -167,6 +168,26 @@ def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
         child = {}
     else:
         status, reason = child.pop("status"), child.pop("reason")
+    return cell_record(cell, status, reason, child, started, wall_s, tail, env)
+
+
+def spawn_child(cell: Cell, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start `python -m bench.child` for the cell in its own session, stderr to log_path, stdout piped."""
+    log_path.parent.mkdir(exist_ok=True)
+    cmd = [sys.executable, "-m", "bench.child", json.dumps(cell.config())]
+    with open(log_path, "w") as log:
+        log.write(f"# {utc_now()} {shlex.join(cmd)}\n")
+        log.flush()
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, cwd=REPO, text=True,
+                                env=child_env(cell, os.environ) | {"BENCH_RUNNER_PID": str(os.getpid()),
+                                                                   "BENCH_SPAWNED_AT": repr(time.time())}
+                                | (extra_env or {}),
+                                start_new_session=True)
+
+
+def cell_record(cell: Cell, status: str, reason: str | None, child: dict[str, Any], started: str,
+                wall_s: float, tail: str, env: dict[str, Any]) -> dict[str, Any]:
+    """The cell's record from its child's fields and how it ended, checked against FIELDS."""
     record = base_record(cell, status, reason) | child
     record |= {"started_at": started, "finished_at": utc_now(), "wall_s": wall_s}
     record |= peak_fields(record, env)
@@ -176,14 +197,14 @@ def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _kill(proc: subprocess.Popen[str]) -> None:
+def kill(proc: subprocess.Popen[str]) -> None:
     """SIGKILL the child's whole process group and reap it."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
 
 
-def _parse_child_output(out: str) -> dict[str, Any] | None:
+def parse_child_output(out: str) -> dict[str, Any] | None:
     """The child's record (its one JSON line on stdout), or None if it printed none."""
     lines = [line for line in (out or "").splitlines() if line.strip()]
     if not lines:

@@ -18,7 +18,9 @@ def child_env(cell: Cell, base: Mapping[str, str]) -> dict[str, str]:
     """The environment a cell's process must start with (Keras backend, device visibility, quiet logs)."""
     env = dict(base)
     env["KERAS_BACKEND"] = cell.backend
-    env["CUDA_VISIBLE_DEVICES"] = "" if cell.device == "cpu" else cell.device.split(":")[1]
+    env["CUDA_VISIBLE_DEVICES"] = visible_gpus(cell)
+    if cell.strategy != "multiworker":  # a user's cluster TF_CONFIG is for multiworker cells only
+        env.pop("TF_CONFIG", None)
     env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"  # CUDA's numbering = NVML's, so gpu:N is one device to both
     # JAX: cpu only on cpu cells; cuda only on gpu cells, so a missing GPU is an error, not a CPU run.
     env["JAX_PLATFORMS"] = "cpu" if cell.device == "cpu" else "cuda"
@@ -38,6 +40,8 @@ def import_tensorflow(cell: Cell) -> Any:
         tf.config.threading.set_intra_op_parallelism_threads(int(cell.threads))
     if cell.inter_threads != "auto":
         tf.config.threading.set_inter_op_parallelism_threads(int(cell.inter_threads))
+    if cell.device == "cpu" and cell.strategy == "mirrored":
+        split_cpu(tf, cell.replicas)
     gpus = tf.config.list_physical_devices("GPU")
     if cell.device == "cpu" and gpus:
         raise RuntimeError(f"cpu cell still sees GPUs {gpus}; CUDA_VISIBLE_DEVICES was not honoured")
@@ -47,6 +51,21 @@ def import_tensorflow(cell: Cell) -> Any:
         tf.config.experimental.set_memory_growth(gpu, True)
     keras.mixed_precision.set_global_policy(cell.precision)
     return tf
+
+
+def visible_gpus(cell: Cell) -> str:
+    """CUDA_VISIBLE_DEVICES for the cell: none (cpu), gpu:N, or gpu:N..N+replicas-1 (mirrored on GPUs)."""
+    if cell.device == "cpu":
+        return ""
+    first = int(cell.device.split(":")[1])
+    count = cell.replicas if cell.strategy == "mirrored" else 1
+    return ",".join(str(i) for i in range(first, first + count))
+
+
+def split_cpu(tf: Any, replicas: int) -> None:
+    """Split the CPU into `replicas` logical devices, so MirroredStrategy has a device per replica."""
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * replicas)
 
 
 def device_name(tf: Any, cell: Cell) -> str:

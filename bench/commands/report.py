@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+PRICE_HELP = ("electricity price per kWh (any currency): the report adds the energy cost of one full "
+              "training of each pair; kept in RUN_DIR/pricing.json, so later reports without the flag "
+              "keep it (give the flag again to change it)")
 NAME = "report"
 HELP = "turn a run folder into charts, one self-contained report.html, summary.md and results.csv"
 
@@ -18,12 +21,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="time budget (s) for the 'best accuracy within budget' recommendation",
     )
+    parser.add_argument("--price-per-kwh", metavar="PRICE", help=PRICE_HELP)
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the outputs and print where they are (matplotlib/pandas imported only here)."""
+    from bench.report.cost import parse_price, save_price
+    from bench.report.load import load_run
     from bench.report.make import make_report
 
+    if args.price_per_kwh is not None:
+        price = parse_price(args.price_per_kwh)
+        load_run(args.run_dir)  # a UserError naming the fix before anything is written to a non-run folder
+        save_price(args.run_dir, price)
     report = make_report(args.run_dir, args.budget_s)
     drawn = sum(c.skipped is None for c in report.charts)
     print(

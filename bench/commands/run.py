@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.commands.report import PRICE_HELP
 from bench.errors import UserError
 
 NAME = "run"
@@ -28,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(without it, their cells are recorded as skipped with the command to get them)")
     parser.add_argument("--no-report", action="store_true",
                         help="skip writing report.html and the charts at the end (see `bench report`)")
+    parser.add_argument("--price-per-kwh", metavar="PRICE", help=PRICE_HELP)
     parser.add_argument("--retry", choices=["failed"],
                         help="with a run folder: rerun cells whose latest record failed (implies --resume)")
 
@@ -36,7 +38,10 @@ def run(args: argparse.Namespace) -> int:
     from bench import runner, store
     from bench.expanded import write_expanded
     from bench.matrix import expand, load_matrix
+    from bench.report.cost import parse_price, save_price
+    from bench.workers import check_user_cluster
 
+    price = None if args.price_per_kwh is None else parse_price(args.price_per_kwh)
     resume = args.resume or args.retry == "failed"
     if args.matrix is None and not (resume and args.out):
         raise UserError("give --matrix NAME|PATH (or --resume --out RUN_DIR to continue a run)")
@@ -49,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         if not resume and (run_dir / store.RESULTS).exists():
             raise UserError(f"{run_dir} has results already; add --resume to continue it, "
                             "or use another --out")
+        if price is not None:
+            save_price(run_dir, price)
         if store.repair_tail(run_dir):
             print(f"note: a torn last line of {run_dir / store.RESULTS} was moved to results.jsonl.torn")
         env = runner.load_or_probe_env(run_dir)
@@ -62,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             planned = expand(spec, machine)
             write_expanded(saved, spec, planned)
+        check_user_cluster([p.cell for p in planned if p.skip_reason is None])
         if args.download:
             _download_missing(planned)
         todo = runner.to_run(planned, run_dir, args.retry == "failed")

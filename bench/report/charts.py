@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
+from bench.report.energy_charts import energy_per_image  # noqa: E402
 from bench.report.estimate import SEED_MACHINE, estimates, human_seconds  # noqa: E402
 
 DECADES_FOR_LOG = 20  # max/min ratio from which an axis goes logarithmic
@@ -192,7 +193,7 @@ def thread_scaling(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     ok = _ok(df, "throughput")
     ok = ok[ok["threads"].str.isdigit() & ok["train_img_s"].notna()].copy()
     ok["n_threads"] = ok["threads"].astype(int)
-    keys = ["device", "precision", "batch_size", "pipeline", "jit_compile"]
+    keys = ["device", "precision", "batch_size", "pipeline", "jit_compile", "strategy", "replicas"]
     charts = []
     for pair, rows in ok.groupby("pair", sort=True):
         series = [
@@ -312,7 +313,8 @@ def mixed_precision(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
 
 def _precision_ratios(ok: pd.DataFrame) -> pd.DataFrame:
     """Rows of (group 'pair on device', precision, train ratio, infer ratio) for matched cell twins."""
-    keys = ["pair", "device", "batch_size", "threads", "pipeline", "jit_compile", "synthetic", "backend"]
+    keys = ["pair", "device", "batch_size", "threads", "pipeline", "jit_compile", "synthetic", "strategy",
+            "replicas", "backend"]
     f32 = ok[ok["precision"] == "float32"]
     mixed = ok[ok["precision"] != "float32"]
     merged = mixed.merge(f32, on=keys, suffixes=("", "_f32"))
@@ -617,8 +619,15 @@ def full_training_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     return [save_chart(fig, out_dir, "full_training", "Estimated full-training time", full_caption)]
 
 
-def _backend_comparison(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
-    """bench.report.backend_charts.backend_comparison (imported late: that module imports this one)."""
+def scaling(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
+    """Training images/s and scaling efficiency over replicas per strategy (report/scaling_charts.py)."""
+    from bench.report.scaling_charts import scaling
+
+    return scaling(df, out_dir)
+
+
+def backends(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
+    """Images/s per Keras backend and the ratio to TensorFlow (report/backend_charts.py)."""
     from bench.report.backend_charts import backend_comparison
 
     return backend_comparison(df, out_dir)
@@ -628,11 +637,13 @@ CHARTS: tuple[Callable[[pd.DataFrame, Path], list[Chart]], ...] = (
     full_training_time,
     throughput_by_pair,
     throughput_vs_batch,
-    _backend_comparison,
+    scaling,
+    backends,
     mixed_precision,
     thread_scaling,
     memory_vs_batch,
     peak_fraction,
+    energy_per_image,
     accuracy_vs_time,
     training_curves,
     confusion_matrices,

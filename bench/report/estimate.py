@@ -103,6 +103,9 @@ def setting_text(row: pd.Series) -> str:
     """The cell's settings in one short line, e.g. 'cpu, batch 64, float32, threads auto, memory'."""
     jit = ", jit" if row.get("jit_compile") is True else ""
     batch = int(row["batch_size"]) if row["batch_size"] == row["batch_size"] else "?"
+    strategy = row.get("strategy")
+    if isinstance(strategy, str) and strategy != "none":  # batch_size is per replica
+        batch = f"{batch} x {int(row['replicas'])} replicas ({strategy})"
     return (
         f"{row['device']}, batch {batch}, {row['precision']}, threads {row['threads']}, "
         f"{row['pipeline']}{jit}"

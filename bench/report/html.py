@@ -13,6 +13,7 @@ import pandas as pd
 
 from bench.report.charts import Chart
 from bench.report.compare import side_by_side
+from bench.report.cost import ABOUT, NO_PRICE, EnergySection
 from bench.report.load import Run, flatten
 from bench.report.recommend import readable
 
@@ -80,6 +81,21 @@ def _per_class_section(tables: dict[str, pd.DataFrame]) -> str:
     return "".join(out)
 
 
+def _energy_html(energy: EnergySection | None) -> str:
+    """The energy and cost section: per-cell energy (or why none), and the cost table with a price."""
+    if energy is None:
+        return ""
+    none = "No cell measured energy: " + "; ".join(energy.reasons or ["no ok cell"])
+    cells = table_html(energy.cells, none)
+    if energy.price is None:
+        cost = f"<p>{escape(NO_PRICE)}</p>"
+    else:
+        cost = f"<h3>{escape(energy.cost_title)}</h3>" + table_html(
+            energy.cost, "No pair has a measured energy per image to price.")
+        cost += "".join(f'<p class="note">{escape(n)}</p>' for n in energy.notes)
+    return f"<h2>Energy and cost</h2><p>{escape(ABOUT)}</p>{cells}{cost}"
+
+
 def _reproduce(run: Run) -> str:
     """How to run the same matrix again and rebuild this report."""
     versions = sorted(
@@ -111,6 +127,7 @@ def render(
     recs: pd.DataFrame,
     problems: pd.DataFrame,
     per_class: dict[str, pd.DataFrame],
+    energy: EnergySection | None = None,
 ) -> str:
     """The whole report page as one HTML string."""
     ok = int((run.df["status"] == "ok").sum())
@@ -131,6 +148,7 @@ def render(
 <p>Best measured setting per pair and objective; gain = how many times better than the seed's default
 setting (batch 32, float32, default threads) on the same device, where that default was measured.</p>
 {table_html(readable(recs), "No recommendation: no ok cell yet.")}
+{_energy_html(energy)}
 <h2>Per-class precision, recall and F1</h2>{_per_class_section(per_class)}
 <h2>Skipped and failed cells</h2>{table_html(problems, "None: every recorded cell is ok.")}
 <h2>Machine fingerprint (env.json)</h2>{table_html(env, "env.json is missing.")}

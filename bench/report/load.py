@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench import scaling
 from bench.errors import UserError
 from bench.record import FIELDS
 
@@ -35,6 +36,10 @@ ACCURACY_FIELDS = (
 
 NUMERIC_FIELDS = (
     "batch_size",
+    "replicas",
+    "global_batch_size",
+    "per_replica_batch_size",
+    "scaling_efficiency",
     "seed",
     "epochs",
     "budget_s",
@@ -76,6 +81,12 @@ NUMERIC_FIELDS = (
     "full_epoch_examples",
     "train_examples",
     "num_classes",
+    "energy_window_s",
+    "energy_j",
+    "cpu_energy_j",
+    "gpu_energy_j",
+    "train_j_per_img",
+    "train_img_per_kwh",
 )
 
 # env.json keys that change between runs on one machine, left out of the machine fingerprint hash.
@@ -165,8 +176,10 @@ def read_records(results: Path, notes: list[str]) -> list[dict]:
 
 
 def to_frame(records: list[dict], notes: list[str]) -> pd.DataFrame:
-    """One row per cell (last record per cell_id), every FIELDS column present, plus derived columns."""
-    df = pd.DataFrame.from_records(records)
+    """One row per cell (last record per cell_id), every FIELDS column present, plus derived columns.
+    Distributed records whose single-replica reference was recorded after them get their scaling
+    efficiency here (bench.scaling)."""
+    df = pd.DataFrame.from_records(scaling.fill(records))
     for name in FIELDS:
         if name not in df.columns:
             df[name] = None
@@ -180,6 +193,8 @@ def to_frame(records: list[dict], notes: list[str]) -> pd.DataFrame:
     if unknown.any():
         notes.append(f"{int(unknown.sum())} record(s) have no status; shown as 'unknown'")
         df.loc[unknown, "status"] = "unknown"
+    df["strategy"] = df["strategy"].fillna("none")  # records from before the strategy axis
+    df["replicas"] = df["replicas"].fillna(1)
     for name in NUMERIC_FIELDS:
         df[name] = pd.to_numeric(df[name], errors="coerce")
     df["synthetic"] = df["synthetic"].fillna(df["dataset"].astype(str).str.startswith("synthetic:"))

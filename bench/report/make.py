@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.report import charts, html, recommend, summary, tables
+from bench.report import charts, cost, html, recommend, summary, tables
 from bench.report.load import Run, load_run
 
 
@@ -18,20 +18,24 @@ class Report:
     markdown: Path
     csv: Path
     charts: list[charts.Chart]
+    energy: cost.EnergySection | None = None
 
 
 def make_report(run_dir: Path | str, budget_s: float | None = None) -> Report:
-    """Load RUN_DIR and write its report files next to results.jsonl (charts in RUN_DIR/charts)."""
+    """Load RUN_DIR and write its report files next to results.jsonl (charts in RUN_DIR/charts); the
+    energy cost uses the price kept in RUN_DIR/pricing.json, if any."""
     run = load_run(run_dir)
+    energy = cost.energy_section(run.df, cost.load_price(run.path))
     drawn = charts.draw_all(run.df, run.path / "charts")
     head = tables.headline(run.df)
     recs = recommend.recommendations(run.df, budget_s)
     bad = tables.problems(run.df)
-    page = html.render(run, drawn, head, recs, bad, tables.per_class_tables(run.df))
+    page = html.render(run, drawn, head, recs, bad, tables.per_class_tables(run.df), energy)
     return Report(
         run,
         html.write_html(run, page),
-        summary.write_markdown(run, head, recs, bad),
+        summary.write_markdown(run, head, recs, bad, energy),
         summary.write_csv(run),
         drawn,
+        energy,
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.report.cost import ABOUT, NO_PRICE, EnergySection
 from bench.report.load import Run
 from bench.report.recommend import readable
 
@@ -30,8 +31,9 @@ def write_csv(run: Run) -> Path:
     return path
 
 
-def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problems: pd.DataFrame) -> Path:
-    """Write RUN_DIR/summary.md: machine, headline answers, recommendations, not-ok cells."""
+def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problems: pd.DataFrame,
+                   energy: EnergySection | None = None) -> Path:
+    """Write RUN_DIR/summary.md: machine, headline answers, recommendations, energy, not-ok cells."""
     done = int((run.df["status"] == "ok").sum())
     parts = [
         f"# galaxybench run {run.path.name}",
@@ -43,12 +45,25 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
         _md(headline),
         "## Recommendations (gain over the seed's default: batch 32, float32, threads auto)",
         _md(readable(recs)),
+        *(_energy_md(energy) if energy is not None else []),
         "## Skipped and failed cells",
         _md(problems),
     ]
     path = run.path / "summary.md"
     path.write_text("\n\n".join(parts) + "\n")
     return path
+
+
+def _energy_md(energy: EnergySection) -> list[str]:
+    """The energy and cost section's parts: per-cell energy (or why none), then the cost table."""
+    parts = ["## Energy and cost", ABOUT]
+    if energy.cells.empty:
+        parts.append("No cell measured energy: " + "; ".join(energy.reasons or ["no ok cell"]))
+    else:
+        parts.append(_md(energy.cells))
+    if energy.price is None:
+        return [*parts, NO_PRICE]
+    return [*parts, f"### {energy.cost_title}", _md(energy.cost), *[f"- note: {n}" for n in energy.notes]]
 
 
 def _md(table: pd.DataFrame) -> str:

@@ -20,9 +20,9 @@ def input_feed(cell: Cell) -> str:
     return "numpy" if cell.pipeline == "numpy" else "tf.data"
 
 
-def batches(dataset: Any, cell: Cell, split: str, **kwargs: Any) -> Any:
-    """The split's batches in the cell's pipeline mode (datasets.api.Dataset.batches)."""
-    return dataset.batches(split, cell.batch_size, mode=cell.pipeline, **kwargs)
+def batches(dataset: Any, cell: Cell, split: str, batch_size: int, **kwargs: Any) -> Any:
+    """The split's batches of ``batch_size`` (global) in the cell's pipeline mode (Dataset.batches)."""
+    return dataset.batches(split, batch_size, mode=cell.pipeline, **kwargs)
 
 
 def iterate(data: Any) -> Iterator[Any]:

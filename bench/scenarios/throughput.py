@@ -15,25 +15,35 @@ from bench.cell import Cell
 from bench.outcome import check_finite
 from bench.scenarios import feed
 from bench.scenarios.workload import Workload
+from bench.strategy import global_batch
+from bench.trackers.energy import energy_callback, energy_fields
 from bench.trackers.timing import StepTimer, percentiles_ms, spread
 
 
 def run(cell: Cell, work: Workload) -> dict[str, Any]:
-    """Measure; returns the throughput record fields."""
-    b, warm, steps, repeats = cell.batch_size, cell.warmup_steps, cell.steps, cell.repeats
+    """Measure; returns the throughput record fields. Batches are global (batch_size x replicas) and
+    img/s counts global images; multiworker cells run bench.scenarios.distributed instead of model.fit."""
+    if cell.strategy == "multiworker":
+        from bench.scenarios import distributed
+
+        return distributed.run(cell, work)
+    b, warm, steps, repeats = global_batch(cell), cell.warmup_steps, cell.steps, cell.repeats
     model = work.model
-    train = feed.batches(work.dataset, cell, "train", shuffle=True, seed=cell.seed, repeat=True)
+    train = feed.batches(work.dataset, cell, "train", b, shuffle=True, seed=cell.seed, repeat=True)
 
     t = time.perf_counter()
     model.fit(train, steps_per_epoch=1, epochs=1, verbose=0)
     fields: dict[str, Any] = {"compile_s": time.perf_counter() - t}
-    timer = StepTimer()
-    history = model.fit(train, steps_per_epoch=warm + steps * repeats, epochs=1, verbose=0, callbacks=[timer])
+    timer, energy = StepTimer(), energy_callback(cell, start_batch=warm)  # energy of the timed steps only
+    history = model.fit(train, steps_per_epoch=warm + steps * repeats, epochs=1, verbose=0,
+                        callbacks=[timer, energy])
     check_finite(history.history["loss"])
+    got, why = energy_fields(energy.reading, energy.images(b))
+    fields |= got | {"unavailable": why}
     fields |= spread("train_img_s", timer.repeat_img_s(warm, steps, repeats, b))
     fields |= percentiles_ms(timer.step_s(skip=warm))
 
-    infer = feed.batches(work.dataset, cell, "train", repeat=True)
+    infer = feed.batches(work.dataset, cell, "train", b, repeat=True)
     model.predict(infer, steps=1, verbose=0)
     infer_timer = StepTimer()
     model.predict(infer, steps=warm + steps * repeats, verbose=0, callbacks=[infer_timer])
@@ -47,4 +57,3 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
     fields["input_bound"] = fields["pipeline_img_s"] < fields["cached_train_img_s"]
     fields["train_gflop_s"] = work.fields["train_flops_per_image"] * fields["train_img_s"] / 1e9
     return fields
-

@@ -12,7 +12,9 @@ from bench.cell import Cell
 from bench.outcome import check_finite
 from bench.scenarios import feed
 from bench.scenarios.workload import Workload
+from bench.strategy import global_batch
 from bench.trackers.accuracy import evaluate
+from bench.trackers.energy import energy_callback, energy_fields
 from bench.trackers.timing import StepTimer
 
 SYNTHETIC_NO_ACCURACY = "synthetic data: no accuracy is reported"
@@ -29,22 +31,25 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
 def fit_and_evaluate(cell: Cell, work: Workload, callbacks: list[Any], epochs: int,
                      restores_best: bool = False) -> dict[str, Any]:
     """Fit on train (validating on val), time it, check the loss, then evaluate on test."""
-    ds = work.dataset
-    train = feed.batches(ds, cell, "train", shuffle=True, seed=cell.seed,
+    ds, b = work.dataset, global_batch(cell)  # model.fit splits each global batch over the replicas
+    train = feed.batches(ds, cell, "train", b, shuffle=True, seed=cell.seed,
                          max_examples=cell.max_train_examples)
-    val = feed.batches(ds, cell, "val")
+    val = feed.batches(ds, cell, "val", b)
     timer = StepTimer(None if ds.synthetic else cell.target_accuracy)
+    energy = energy_callback(cell)  # the whole fit, validation included
     t = time.perf_counter()
     history = work.model.fit(train, validation_data=val, epochs=epochs, verbose=0, shuffle=False,  # ours
-                             callbacks=[keras.callbacks.TerminateOnNaN(), timer, *callbacks])
+                             callbacks=[keras.callbacks.TerminateOnNaN(), timer, energy, *callbacks])
     train_s = time.perf_counter() - t
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     check_finite(hist["loss"])
     fields: dict[str, Any] = {"train_s": train_s, "epochs_run": len(hist["loss"]), "epoch_s": timer.epoch_s}
+    got, why = energy_fields(energy.reading, energy.images(b, work.fields["train_examples"]))
+    fields |= got | {"unavailable": why}
     if ds.synthetic:
         fields["history"] = [{"loss": loss, "val_loss": vl} for loss, vl in
                              zip(hist["loss"], hist.get("val_loss", [None] * len(hist["loss"])), strict=True)]
-        fields["unavailable"] = {k: SYNTHETIC_NO_ACCURACY for k in ("test_accuracy", "time_to_target_s")}
+        fields["unavailable"] |= {k: SYNTHETIC_NO_ACCURACY for k in ("test_accuracy", "time_to_target_s")}
         return fields
     keys = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in hist]
     fields["history"] = [{k: hist[k][i] for k in keys} for i in range(len(hist["loss"]))]
@@ -53,6 +58,6 @@ def fit_and_evaluate(cell: Cell, work: Workload, callbacks: list[Any], epochs: i
         pick = np.argmin if "loss" in monitor else np.argmax
         fields["best_epoch"] = int(pick(hist[monitor])) + 1
     fields["time_to_target_s"] = timer.time_to_target_s
-    test = feed.batches(ds, cell, "test")
+    test = feed.batches(ds, cell, "test", b)
     fields |= evaluate(work.model, test, ds.labels("test"), list(ds.class_names))
     return fields

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +19,13 @@ class Workload:
     model: Any  # keras.Model, compiled
     recipe: Any  # models.recipe.Recipe
     fields: dict[str, Any]
+    strategy: Any = None  # the cell's tf.distribute strategy (bench.strategy), None for strategy none
 
 
 def load(cell: Cell) -> Workload:
-    """Open the dataset (never downloads), build and compile the model with the cell's settings."""
+    """Open the dataset (never downloads), build and compile the model with the cell's settings
+    (inside the cell's tf.distribute strategy scope, when it has one)."""
+    from bench import strategy as distribution
     from bench.scenarios.feed import input_feed
     from datasets.api import open_dataset
     from datasets.specs import SPECS
@@ -29,12 +33,14 @@ def load(cell: Cell) -> Workload:
     from models.registry import get_model
 
     spec = get_model(cell.model)  # UserError for an unknown model is a configuration error
+    strategy = distribution.make_strategy(cell)  # before any TensorFlow op (multiworker needs that)
     try:
         ds = open_dataset(cell.dataset, seed=cell.seed)
     except UserError as exc:
         raise DataUnavailable(str(exc)) from None
-    model = spec.build(tuple(ds.image_shape), ds.num_classes)
-    spec.recipe.compile(model, jit_compile=cell.jit_compile)
+    with strategy.scope() if strategy else contextlib.nullcontext():
+        model = spec.build(tuple(ds.image_shape), ds.num_classes)
+        spec.recipe.compile(model, jit_compile=cell.jit_compile)
     named = cell.stands_for or cell.dataset
     flops = forward_flops(model)
     fields = {
@@ -44,9 +50,9 @@ def load(cell: Cell) -> Workload:
         "train_examples": _train_examples(ds, cell),
         "full_epoch_examples": SPECS[named].full_epoch_examples if named in SPECS else None,
         "params": int(model.count_params()), "forward_flops_per_image": int(flops),
-        "train_flops_per_image": 3 * int(flops),
+        "train_flops_per_image": 3 * int(flops), **distribution.fields(cell),
     }
-    return Workload(dataset=ds, model=model, recipe=spec.recipe, fields=fields)
+    return Workload(dataset=ds, model=model, recipe=spec.recipe, fields=fields, strategy=strategy)
 
 
 def _train_examples(ds: Any, cell: Cell) -> int:

@@ -1,1 +1,1 @@
-"""Measurement trackers used inside a cell's process: timing, memory, accuracy."""
+"""Measurement trackers used inside a cell's process: timing, memory, accuracy, energy."""

@@ -150,9 +150,27 @@ def test_files_unknown_preset_and_bad_toml(tmp_path):
         load_matrix(str(bad))
 
 
-def test_presets_parse():
-    for name in ("ci", "quick", "full"):
+def test_presets_parse_and_expand():
+    from bench.matrix import presets
+
+    assert {"ci", "quick", "sweep", "full", "backends", "scale"} <= set(presets())
+    everything = Machine(logical_cores=2, gpus=2, backends=("tensorflow", "jax", "torch"))
+    for name in presets():
         assert load_matrix(name).name == name
+        planned = expand(load_matrix(name), everything)
+        assert planned and all(p.skip_reason is None for p in planned), name
+
+
+def test_backends_preset_runs_each_backend_at_its_keras_default():
+    planned = expand(load_matrix("backends"), Machine(2, backends=("tensorflow", "jax", "torch")))
+    jit = {(p.cell.backend, p.cell.jit_compile) for p in planned}
+    assert jit == {("tensorflow", False), ("tensorflow", True), ("jax", True), ("torch", False)}
+
+
+def test_scale_preset_has_a_reference_for_every_distributed_cell():
+    planned = expand(load_matrix("scale"), TWO_CORES)
+    refs = {(p.cell.model, p.cell.batch_size) for p in planned if p.cell.strategy == "none"}
+    assert {(p.cell.model, p.cell.batch_size) for p in planned if p.cell.strategy != "none"} == refs
 
 
 def test_expanded_matrix_round_trips(tmp_path):

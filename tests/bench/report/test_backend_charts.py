@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from bench.report.backend_charts import backend_comparison, backend_table
-from bench.report.charts import CHARTS, _backend_comparison, _ok, _precision_ratios, draw_all
+from bench.report.charts import CHARTS, _ok, _precision_ratios, backends, draw_all
 from bench.report.load import load_run
 
 
@@ -38,7 +38,7 @@ def test_chart_per_pair_with_two_backends(make_run, throughput, tmp_path):
     assert chart.skipped is None and chart.name == "backends_mnist_mnist_cnn"
     assert chart.png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and b"<svg" in chart.svg.read_bytes()[:500]
     assert "backends_mnist_mnist_cnn" in {c.name for c in draw_all(df, tmp_path / "all") if c.skipped is None}
-    assert _backend_comparison in CHARTS
+    assert backends in CHARTS
 
 
 def test_one_backend_only_is_skipped_with_a_reason(make_run, throughput, tmp_path):
