@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     CPU time per epoch shows what the pipeline needs when other processes share the machine."""
     import psutil
 
+    from bench.importblock import installed
     from bench.scenarios.feed import iterate
     from bench.trackers.memory import peak_rss_mb
     from datasets.api import open_dataset
@@ -40,6 +42,9 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     ds = open_dataset(args.dataset, data_dir=args.data_dir, seed=args.seed)
     if args.mode != "numpy":
         import tensorflow  # noqa: F401 - imported before the baseline so the RSS delta is the pipeline's
+    elif not installed("tensorflow"):  # Keras (the PyDataset base class) needs some backend to import
+        backend = next((b for b in ("torch", "jax") if installed(b)), "tensorflow")
+        os.environ.setdefault("KERAS_BACKEND", backend)
 
     rss_before_mb = psutil.Process().memory_info().rss / 2**20
     t0 = time.perf_counter()

@@ -295,3 +295,14 @@ def test_models_have_the_same_params_and_flops_on_every_backend():
     assert all(n > 0 for pair in first.values() for n in pair)
     for backend in found[1:]:
         assert counts[backend] == first, backend
+
+
+def test_pipeline_command_in_numpy_mode_without_tensorflow(tmp_path):
+    pytest.importorskip("torch")
+    out = tmp_path / "p.json"
+    env = {"BENCH_BLOCK_IMPORTS": "tensorflow", "BENCH_DATA_DIR": str(tmp_path / "data")}
+    proc = bench("pipeline", "synthetic:16x16x3:4:200", "--mode", "numpy", "--json", str(out), env=env,
+                 timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(out.read_text())
+    assert result["pipeline"] == "numpy" and result["examples"] > 0 and result["pipeline_img_s"] > 0
