@@ -94,7 +94,7 @@ def throughput_vs_batch(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     """Per pair: train and inference images/s vs batch size, one line per device x precision."""
     caption = (
         "Median images/s over the timed repeats (bars: slowest to fastest repeat), best over the "
-        "other settings (threads, pipeline, jit) at each batch size."
+        "other settings (threads, pipeline, jit, backend, strategy) at each batch size."
     )
     ok = _ok(df, "throughput")
     ok = ok[ok["train_img_s"].notna() | ok["infer_img_s"].notna()]
@@ -128,7 +128,8 @@ def throughput_by_pair(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     if ok.empty:
         return [Chart("throughput_by_pair", "Throughput per pair", caption, skipped="no ok throughput cells")]
     best = ok.loc[ok.groupby(["pair", "device", "precision"])["train_img_s"].idxmax()].iloc[::-1]
-    labels = (_pair_names(best) + " " + best["device"] + " " + best["precision"]).to_list()
+    labels = _pair_names(best) + " " + best["device"] + " " + best["precision"] + _setup_suffix(best)
+    labels = labels.to_list()
     metrics = [m for m in ("train", "infer") if best[f"{m}_img_s"].notna().any()]
     fig, axes = plt.subplots(
         1, len(metrics), figsize=(6.5 * len(metrics), 0.5 * len(best) + 1.8), squeeze=False, sharey=True
@@ -152,6 +153,15 @@ def throughput_by_pair(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         )
         ax.grid(True, axis="x", which="both", alpha=0.3)
     return [save_chart(fig, out_dir, "throughput_by_pair", "Throughput per pair", caption)]
+
+
+def _setup_suffix(rows: pd.DataFrame) -> pd.Series:
+    """' (torch)', ' (mirrored x2)' where a best setting is not single-process TensorFlow, else ''."""
+    backend = rows["backend"].where(rows["backend"] != "tensorflow", "")
+    strategy = rows["strategy"].where(rows["strategy"] == "none", rows["strategy"] + " x" +
+                                      rows["replicas"].astype("Int64").astype(str)).replace("none", "")
+    parts = (backend + " " + strategy).str.strip()
+    return parts.where(parts == "", " (" + parts + ")")
 
 
 def _pair_names(rows: pd.DataFrame) -> pd.Series:
@@ -193,7 +203,7 @@ def thread_scaling(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     ok = _ok(df, "throughput")
     ok = ok[ok["threads"].str.isdigit() & ok["train_img_s"].notna()].copy()
     ok["n_threads"] = ok["threads"].astype(int)
-    keys = ["device", "precision", "batch_size", "pipeline", "jit_compile", "strategy", "replicas"]
+    keys = ["device", "precision", "batch_size", "pipeline", "jit_compile", "strategy", "replicas", "backend"]
     charts = []
     for pair, rows in ok.groupby("pair", sort=True):
         series = [

@@ -107,3 +107,13 @@ def test_one_batch_size_is_not_drawn_as_a_line(make_run, throughput, tmp_path):
     charts = {c.name: c for c in draw_all(load_run(make_run([throughput("one", 50.0)])).df, tmp_path)}
     assert "one batch size measured for mnist/mnist_cnn (batch 32)" in charts["throughput_vs_batch"].skipped
     assert charts["throughput_by_pair"].skipped is None
+
+
+def test_best_setting_labels_name_a_backend_or_strategy_that_is_not_the_default():
+    import pandas as pd
+
+    from bench.report.charts import _setup_suffix
+
+    rows = pd.DataFrame({"backend": ["tensorflow", "torch", "tensorflow"],
+                         "strategy": ["none", "none", "mirrored"], "replicas": [1, 1, 2]})
+    assert _setup_suffix(rows).to_list() == ["", " (torch)", " (mirrored x2)"]
