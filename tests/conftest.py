@@ -28,3 +28,15 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d.mkdir()
     monkeypatch.setenv("BENCH_DATA_DIR", str(d))
     return d
+
+
+def need_backend(module: str) -> object:
+    """Import an optional Keras backend package (jax, torch) or skip; where CI installed the extras
+    (BENCH_REQUIRE_BACKENDS=1), a missing one fails instead of silently skipping its tests."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None and os.environ.get("BENCH_REQUIRE_BACKENDS") == "1":
+        extra = "requirements.txt" if module == "tensorflow" else f"requirements-{module}.txt"
+        pytest.fail(f"BENCH_REQUIRE_BACKENDS=1 but {module} is not installed "
+                    f"(python -m pip install -r {extra})")
+    return pytest.importorskip(module)

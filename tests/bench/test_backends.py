@@ -24,6 +24,7 @@ from bench.runner import machine_of
 from bench.settings import child_env
 from bench.trackers import memory
 from tests.bench.conftest import REPO, bench, records
+from tests.conftest import need_backend
 
 CELL_MATRIX = """
 name = "{name}"
@@ -61,7 +62,7 @@ def all_backends_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, su
     """tensorflow and torch throughput, jax throughput and train (with jit_compile: op-by-op JAX takes a
     minute), tf.data feeding all three (torch trains in the TensorFlow-blocked run)."""
     for module in ("tensorflow", "jax", "torch"):
-        pytest.importorskip(module)
+        need_backend(module)
     extra = '[[include]]\nbackend = "jax"\njit_compile = true\nmode = ["throughput", "train"]'
     return _run(tmp_path_factory.mktemp("backends"), "backends", ["tensorflow", "torch"], ["memory"],
                 ["throughput"], extra=extra)
@@ -71,7 +72,7 @@ def all_backends_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, su
 def torch_without_tf_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
                                                                           subprocess.CompletedProcess]:
     """torch with TensorFlow blocked: numpy-pipeline cells run, tf.data and tensorflow cells are skipped."""
-    pytest.importorskip("torch")
+    need_backend("torch")
     return _run(tmp_path_factory.mktemp("notf"), "notf", ["torch", "tensorflow"], ["numpy", "memory"],
                 ["throughput", "train"], env={"BENCH_BLOCK_IMPORTS": "tensorflow"})
 
@@ -298,7 +299,7 @@ def test_models_have_the_same_params_and_flops_on_every_backend():
 
 
 def test_pipeline_command_in_numpy_mode_without_tensorflow(tmp_path):
-    pytest.importorskip("torch")
+    need_backend("torch")
     out = tmp_path / "p.json"
     env = {"BENCH_BLOCK_IMPORTS": "tensorflow", "BENCH_DATA_DIR": str(tmp_path / "data")}
     proc = bench("pipeline", "synthetic:16x16x3:4:200", "--mode", "numpy", "--json", str(out), env=env,

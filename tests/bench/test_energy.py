@@ -28,6 +28,7 @@ from bench.trackers.energy import (
     rapl_sources,
 )
 from tests.bench.conftest import REPO, records
+from tests.conftest import need_backend
 
 
 def fake_powercap(root: Path, domains: dict[str, tuple[str, int, int]]) -> Path:
@@ -291,7 +292,7 @@ print(keras.backend.backend(), cb.batches_per_epoch, cb.reading.window_s > 0)
 
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_callback_on_other_keras_backends(backend):
-    pytest.importorskip(backend)
+    need_backend(backend)
     done = subprocess.run([sys.executable, "-c", CALLBACK_SCRIPT], cwd=REPO, capture_output=True, text=True,
                           env={**os.environ, "KERAS_BACKEND": backend},
                           timeout=300)
