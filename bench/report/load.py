@@ -180,9 +180,8 @@ def to_frame(records: list[dict], notes: list[str]) -> pd.DataFrame:
     Distributed records whose single-replica reference was recorded after them get their scaling
     efficiency here (bench.scaling)."""
     df = pd.DataFrame.from_records(scaling.fill(records))
-    for name in FIELDS:
-        if name not in df.columns:
-            df[name] = None
+    missing = [name for name in FIELDS if name not in df.columns]
+    df = pd.concat([df, pd.DataFrame(None, index=df.index, columns=missing, dtype=object)], axis=1)
     df = df.astype({name: "object" for name in FIELDS if df[name].isna().all()})
     df["cell_id"] = [c if isinstance(c, str) and c else f"row{i + 1}" for i, c in enumerate(df["cell_id"])]
     repeated = int(df["cell_id"].duplicated().sum())
@@ -201,6 +200,7 @@ def to_frame(records: list[dict], notes: list[str]) -> pd.DataFrame:
     df["synthetic"] = df["synthetic"].astype(bool)
     df["threads"] = df["threads"].map(lambda t: "auto" if t is None or t != t else str(t))
     df["backend"] = df["backend"].fillna("tensorflow")  # records from before the backend axis
+    df = df.copy()  # one block per dtype again after the per-column conversions above (pandas' advice)
     df["data"] = df["stands_for"].where(df["synthetic"] & df["stands_for"].notna(), df["dataset"])
     df["pair"] = df["data"].astype(str) + "/" + df["model"].astype(str)
     df["failed"] = df["status"].isin(FAILED_STATUSES)
