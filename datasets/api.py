@@ -73,8 +73,9 @@ class Dataset:
             raise UserError(f"batch size must be at least 1, not {batch_size}")
         from datasets.numpy_feed import H5Batches
 
-        return H5Batches(self.path, self._indices(split, max_examples), self._labels, batch_size,
-                         shuffle=shuffle, seed=seed, repeat=repeat)
+        idx = self._indices(split, max_examples)
+        _check_repeat(split, len(idx), batch_size, repeat)
+        return H5Batches(self.path, idx, self._labels, batch_size, shuffle=shuffle, seed=seed, repeat=repeat)
 
     def tf_dataset(
         self,
@@ -87,7 +88,8 @@ class Dataset:
         repeat: bool = False,
         max_examples: int | None = None,
     ) -> tf.data.Dataset:
-        """Batches (uint8 [B,H,W,C], int32 [B]) of the split, each example once per epoch, prefetched."""
+        """Batches (uint8 [B,H,W,C], int32 [B]) of the split, each example once per epoch, prefetched;
+        with ``repeat``, endless full batches (each pass's partial last batch dropped)."""
         if mode == "numpy":
             raise UserError('pipeline mode "numpy" is a keras PyDataset, not tf.data: use Dataset.batches')
         ok, reason = pipeline_mode_available(mode)
@@ -98,6 +100,7 @@ class Dataset:
         if batch_size < 1:
             raise UserError(f"batch size must be at least 1, not {batch_size}")
         idx = self._indices(split, max_examples)
+        _check_repeat(split, len(idx), batch_size, repeat)
         from datasets import pipeline
 
         path = self.path
@@ -115,6 +118,13 @@ class Dataset:
             "tfio": pipeline.tfio_dataset,
         }[mode]
         return build(path, idx, labels, batch_size, shuffle, seed, repeat)
+
+
+def _check_repeat(split: str, examples: int, batch_size: int, repeat: bool) -> None:
+    """UserError when a repeated (full-batches-only) pipeline would have no batch at all."""
+    if repeat and examples < batch_size:
+        raise UserError(f"the {split} split has {examples} examples, fewer than one batch of {batch_size}: "
+                        "lower batch_size, or use more examples (synthetic_examples in the matrix)")
 
 
 def pipeline_mode_available(mode: str) -> tuple[bool, str]:

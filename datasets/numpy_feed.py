@@ -30,7 +30,8 @@ class H5Batches(keras.utils.PyDataset):
         self.path, self.idx = Path(path), np.asarray(idx)
         self.labels = np.asarray(labels)[self.idx].astype(np.int32)
         self.batch_size, self.shuffle, self.seed, self.repeat = batch_size, shuffle, seed, repeat
-        self.batches_per_epoch = -(-len(self.idx) // batch_size)
+        # repeat: full batches only (each pass's partial last batch dropped), as the tf.data modes
+        self.batches_per_epoch = len(self.idx) // batch_size if repeat else -(-len(self.idx) // batch_size)
         self.epoch = 0
         self._order: tuple[int, np.ndarray] | None = None
         self._file: h5py.File | None = None

@@ -102,13 +102,17 @@ def read_rows(path: Path, idx: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
 
 
 def _epochs(
-    repeat: bool, batches: Callable[[], Iterator], sig: tuple[tf.TensorSpec, ...], n_batches: int
+    repeat: bool, batches: Callable[[], Iterator], sig: tuple[tf.TensorSpec, ...], batch_size: int, n: int
 ) -> tf.data.Dataset:
-    """One pass of the ``batches`` generator per epoch, forever if ``repeat``, prefetched; the known
-    length is asserted so Keras sizes its epochs (and does not warn that the input ran out)."""
+    """One pass of the ``batches`` generator per epoch over ``n`` examples, prefetched; the known length
+    is asserted so Keras sizes its epochs (and does not warn that the input ran out). With ``repeat``,
+    forever and full batches only: each pass's last partial batch is dropped, so every timed step
+    holds batch_size images (img/s counts them so) and a jit-compiled step keeps one shape."""
     epochs = tf.data.Dataset.counter() if repeat else tf.data.Dataset.range(1)
     ds = epochs.flat_map(lambda _: tf.data.Dataset.from_generator(batches, output_signature=sig))
-    length = tf.data.INFINITE_CARDINALITY if repeat else n_batches
+    if repeat:
+        ds = ds.filter(lambda _, y: tf.shape(y)[0] == batch_size)
+    length = tf.data.INFINITE_CARDINALITY if repeat else -(-n // batch_size)
     return ds.apply(tf.data.experimental.assert_cardinality(length)).prefetch(tf.data.AUTOTUNE)
 
 
@@ -132,7 +136,7 @@ def memory_dataset(
                 j = order[s : s + batch_size]
                 yield images[j], y[j]
 
-    return _epochs(repeat, batches, _signature(images.shape[1:]), -(-len(y) // batch_size))
+    return _epochs(repeat, batches, _signature(images.shape[1:]), batch_size, len(y))
 
 
 def stream_dataset(
@@ -182,7 +186,7 @@ def stream_dataset(
                 have = len(rest)
         spare.append(bufs)  # only after a complete epoch: an abandoned one keeps its own
 
-    return _epochs(repeat, batches, _signature(shape), -(-len(idx) // batch_size))
+    return _epochs(repeat, batches, _signature(shape), batch_size, len(idx))
 
 
 def build_cache(path: Path, idx: np.ndarray, labels: np.ndarray, cache: Path) -> Path:
@@ -225,7 +229,7 @@ def tfio_dataset(
     )
     if shuffle:
         ds = ds.shuffle(max(batch_size, SHUFFLE_BUFFER_BYTES // image_bytes), seed=seed)
-    ds = ds.batch(batch_size)  # before repeat: no batch spans two epochs
+    ds = ds.batch(batch_size, drop_remainder=repeat)  # before repeat: no batch spans two epochs
     return (ds.repeat() if repeat else ds).prefetch(tf.data.AUTOTUNE)
 
 

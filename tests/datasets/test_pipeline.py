@@ -147,3 +147,20 @@ def test_bad_mode_split_and_batch(gz_file: str, data_dir: Path):
         ds.tf_dataset("training", 8)
     with pytest.raises(UserError, match="batch size"):
         ds.tf_dataset("train", 0)
+
+
+@pytest.mark.parametrize("mode", (*MODES, "numpy"))
+def test_repeated_pipelines_yield_full_batches_only(gz_file: str, data_dir: Path, mode: str):
+    """Throughput counts batch_size images per step, so a repeated pipeline must never yield a partial
+    batch (each pass's remainder is dropped; the next pass reshuffles, so no example is lost for good)."""
+    ds = open_dataset(gz_file)
+    n = ds.split_sizes["train"]
+    b = 7 if n % 7 else 6
+    assert n % b and n > b
+    steps = 3 * (n // b) + 2  # crosses several pass ends
+    pipe = ds.batches("train", b, mode=mode, shuffle=True, seed=3, repeat=True)
+    sizes = [len(pipe[i][1]) for i in range(steps)] if mode == "numpy" else \
+        [int(y.shape[0]) for _, y in pipe.take(steps)]
+    assert sizes == [b] * steps
+    with pytest.raises(UserError, match="fewer than one batch"):
+        ds.batches("train", n + 1, mode=mode, repeat=True)
