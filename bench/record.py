@@ -78,7 +78,7 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "train_flops_per_image": "training FLOPs per image (3 x forward)",
     # throughput
     "compile_s": "first (tracing/compiling) train step, seconds, excluded from throughput",
-    "train_img_s": "median training images/second over repeats",
+    "train_img_s": "median training images/second over repeats (every timed step a full batch)",
     "train_img_s_min": "slowest repeat",
     "train_img_s_max": "fastest repeat",
     "train_img_s_runs": "each repeat's training images/second",
