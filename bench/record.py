@@ -141,6 +141,26 @@ MEASUREMENT_FIELDS: dict[str, str] = {
 
 FIELDS: dict[str, str] = {**CONFIG_FIELDS, **MEASUREMENT_FIELDS}
 
+# Scalar numeric fields (the reports convert them to numbers; a test checks each is in FIELDS).
+NUMERIC_FIELDS: tuple[str, ...] = (
+    "batch_size", "replicas", "global_batch_size", "per_replica_batch_size", "scaling_efficiency",
+    "seed", "epochs", "budget_s", "target_accuracy", "wall_s", "params", "forward_flops_per_image",
+    "train_flops_per_image", "compile_s", "train_img_s", "train_img_s_min", "train_img_s_max",
+    "infer_img_s", "infer_img_s_min", "infer_img_s_max", "step_ms_p50", "step_ms_p90", "step_ms_p99",
+    "pipeline_img_s", "cached_train_img_s", "train_gflop_s", "peak_gflop_s", "peak_fraction",
+    "peak_rss_mb", "gpu_peak_mb", "gpu_nvml_used_mb", "epochs_run", "best_epoch", "train_s",
+    "time_to_target_s", "test_accuracy", "test_loss", "macro_precision", "macro_recall", "macro_f1",
+    "weighted_precision", "weighted_recall", "weighted_f1", "full_epoch_examples", "train_examples",
+    "num_classes", "energy_window_s", "energy_j", "cpu_energy_j", "gpu_energy_j", "train_j_per_img",
+    "train_img_per_kwh",
+)
+
+# Accuracy measurements: never shown for synthetic data (the report also scrubs them on load).
+ACCURACY_FIELDS: tuple[str, ...] = (
+    "test_accuracy", "time_to_target_s", "macro_precision", "macro_recall", "macro_f1",
+    "weighted_precision", "weighted_recall", "weighted_f1", "per_class", "confusion_matrix",
+)
+
 
 def markdown_table() -> str:
     """The README's schema table (`python -m bench.record`), so the docs list exactly FIELDS."""

@@ -16,78 +16,9 @@ import pandas as pd
 
 from bench import scaling
 from bench.errors import UserError
-from bench.record import FIELDS
+from bench.record import ACCURACY_FIELDS, FIELDS, NUMERIC_FIELDS
 
 FAILED_STATUSES = ("oom", "error", "timeout", "nan")
-
-# Accuracy measurements: never shown for synthetic data (scrubbed on load as a second line of defence).
-ACCURACY_FIELDS = (
-    "test_accuracy",
-    "time_to_target_s",
-    "macro_precision",
-    "macro_recall",
-    "macro_f1",
-    "weighted_precision",
-    "weighted_recall",
-    "weighted_f1",
-    "per_class",
-    "confusion_matrix",
-)
-
-NUMERIC_FIELDS = (
-    "batch_size",
-    "replicas",
-    "global_batch_size",
-    "per_replica_batch_size",
-    "scaling_efficiency",
-    "seed",
-    "epochs",
-    "budget_s",
-    "target_accuracy",
-    "wall_s",
-    "params",
-    "forward_flops_per_image",
-    "train_flops_per_image",
-    "compile_s",
-    "train_img_s",
-    "train_img_s_min",
-    "train_img_s_max",
-    "infer_img_s",
-    "infer_img_s_min",
-    "infer_img_s_max",
-    "step_ms_p50",
-    "step_ms_p90",
-    "step_ms_p99",
-    "pipeline_img_s",
-    "cached_train_img_s",
-    "train_gflop_s",
-    "peak_gflop_s",
-    "peak_fraction",
-    "peak_rss_mb",
-    "gpu_peak_mb",
-    "gpu_nvml_used_mb",
-    "epochs_run",
-    "best_epoch",
-    "train_s",
-    "time_to_target_s",
-    "test_accuracy",
-    "test_loss",
-    "macro_precision",
-    "macro_recall",
-    "macro_f1",
-    "weighted_precision",
-    "weighted_recall",
-    "weighted_f1",
-    "full_epoch_examples",
-    "train_examples",
-    "num_classes",
-    "energy_window_s",
-    "energy_j",
-    "cpu_energy_j",
-    "gpu_energy_j",
-    "train_j_per_img",
-    "train_img_per_kwh",
-)
 
 # env.json keys that change between runs on one machine, left out of the machine fingerprint hash.
 # Software versions and measured peaks are left out too: they change on the same hardware.
