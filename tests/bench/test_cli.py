@@ -42,13 +42,21 @@ def test_ctrl_c_stops_the_cell_and_leaves_a_resumable_folder(tmp_path):
     matrix.write_text('[axes]\npairs = ["digits/m_hang", "digits/m_next"]\n')
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "bench", "run", "--matrix", str(matrix), "--out", str(out)]
+    # SIGINT as a terminal gives it: default disposition even where this test runs as a background job
+    # (a non-interactive shell starts those with SIGINT ignored, and Python keeps an inherited ignore).
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "BENCH_FAULT": "hang@m_hang"})
+                            env={**os.environ, "BENCH_FAULT": "hang@m_hang"},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     logs = out / "logs"
-    wait_for(lambda: logs.exists() and any(logs.iterdir()), 120, "the first cell to start")
-    children = psutil.Process(proc.pid).children(recursive=True)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    try:
+        wait_for(lambda: logs.exists() and any(logs.iterdir()), 120, "the first cell to start")
+        children = psutil.Process(proc.pid).children(recursive=True)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:  # never leave the runner or its hanging cell behind for the tests that follow
+        for p in [*psutil.Process(proc.pid).children(recursive=True), psutil.Process(proc.pid)] \
+                if proc.poll() is None else []:
+            p.kill()
     assert proc.returncode == 130, stderr
     assert f"resume with: python -m bench run --resume --out {out}" in stdout
     assert "Traceback" not in stderr
