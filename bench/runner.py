@@ -107,7 +107,8 @@ def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: i
                     progress.console.print(workers.not_recorded_line(record), markup=False, highlight=False)
                     progress.advance(task)
                     continue
-                record = scaling.with_scaling(record, store.read_records(run_dir))
+                if p.cell.strategy != "none":  # only distributed cells have a reference to look up
+                    record = scaling.with_scaling(record, store.read_records(run_dir))
             store.append_record(run_dir, record)
             counts[record["status"]] = counts.get(record["status"], 0) + 1
             progress.console.print(summary_line(record), markup=False, highlight=False)

@@ -32,11 +32,21 @@ def no_reference(record: dict[str, Any], ref_id: str) -> str:
 def with_scaling(record: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, Any]:
     """The record, if an ok distributed one, with scaling_reference and scaling_efficiency from the run's
     records (the latest record of each cell counts), or `unavailable` saying why it has none."""
+    return _with_scaling(record, _latest(records))
+
+
+def _latest(records: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """The latest record of each cell_id."""
+    return {r.get("cell_id"): r for r in records}
+
+
+def _with_scaling(record: dict[str, Any], latest: dict[Any, dict[str, Any]]) -> dict[str, Any]:
+    """with_scaling, given the run's latest record per cell_id."""
     distributed = record.get("strategy", "none") != "none"
     if not (distributed and record.get("status") == "ok" and record.get("train_img_s")):
         return record
     ref_id = reference_id(record)
-    ref = {r.get("cell_id"): r for r in records}.get(ref_id)
+    ref = latest.get(ref_id)
     out, unavailable = dict(record), dict(record.get("unavailable") or {})
     if ref is not None and ref.get("status") == "ok" and ref.get("train_img_s"):
         out["scaling_reference"] = ref_id
@@ -52,4 +62,5 @@ def with_scaling(record: dict[str, Any], records: list[dict[str, Any]]) -> dict[
 def fill(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The records, each distributed ok record lacking scaling_efficiency given it when its reference is
     among them (the reference ran after it, or in a resumed part of the run)."""
-    return [r if r.get("scaling_efficiency") is not None else with_scaling(r, records) for r in records]
+    latest = _latest(records)
+    return [r if r.get("scaling_efficiency") is not None else _with_scaling(r, latest) for r in records]
