@@ -31,6 +31,7 @@ from rich.progress import (
 
 from bench import outcome, scaling, store, workers
 from bench.cell import Cell
+from bench.datacheck import DATA_SKIP_PREFIX
 from bench.errors import UserError
 from bench.matrix import Machine, Planned
 from bench.record import FIELDS, SCHEMA_VERSION
@@ -79,11 +80,29 @@ def load_or_probe_env(run_dir: Path) -> dict[str, Any]:
     return env
 
 
-def to_run(planned: list[Planned], run_dir: Path, retry_failed: bool) -> list[Planned]:
-    """The planned cells without a record yet (plus failed ones when retrying)."""
+def to_run(planned: list[Planned], run_dir: Path, retry_failed: bool,
+           rerun_data_skips: bool = False) -> list[Planned]:
+    """The planned cells without a record yet (plus failed ones when retrying, and with
+    rerun_data_skips those skipped for missing data: the data check decides again)."""
     done = store.latest_status(run_dir)
-    return [p for p in planned if p.cell.cell_id not in done
+    data_skips = data_skipped_ids(run_dir) if rerun_data_skips else set()
+    return [p for p in planned if p.cell.cell_id not in done or p.cell.cell_id in data_skips
             or (retry_failed and done[p.cell.cell_id] in store.FAILED)]
+
+
+def data_skipped_ids(run_dir: Path) -> set[str]:
+    """Cells whose latest record is a skip written by the pre-run data check."""
+    latest = {r["cell_id"]: r for r in store.read_records(run_dir)}
+    return {cid for cid, r in latest.items()
+            if r.get("status") == "skipped" and (r.get("reason") or "").startswith(DATA_SKIP_PREFIX)}
+
+
+def record_skipped(run_dir: Path, cells: list[Planned]) -> None:
+    """Append a skipped record for each cell in one pass (no process is started for any)."""
+    for p in cells:
+        store.append_record(run_dir, skipped_record(p.cell, p.skip_reason or ""))
+    if cells:
+        print(f"recorded {len(cells)} cell(s) as skipped without starting them")
 
 
 def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: int,

@@ -16,14 +16,18 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from bench import runner
+    from bench import datacheck, runner
     from bench.commands.run import RESULTS_ROOT
     from bench.estimate import estimate_s
     from bench.matrix import expand, load_matrix
+    from datasets import paths
 
     spec = load_matrix(args.matrix)
     env = runner.probe_env(peak=False)
     planned = expand(spec, runner.machine_of(env))
+    root = paths.data_dir(None)
+    found = datacheck.check(planned, root)
+    planned = datacheck.mark_missing(planned, found)
     table = Table(title=f"matrix {spec.name} ({spec.source})")
     for column in ("#", "cell", "mode", "status"):
         table.add_column(column)
@@ -36,6 +40,12 @@ def run(args: argparse.Namespace) -> int:
     seconds, unknown = estimate_s(runnable, RESULTS_ROOT, env["hostname"])
     known = len(runnable) - unknown
     console.print(f"{len(runnable)} cells to run, {len(planned) - len(runnable)} skipped.")
+    if found.missing:
+        verdict = ("`run` would stop: no cell that reads real data can run (--skip-missing runs the rest)"
+                   if found.nothing_real_runs else "`run` records their cells as skipped")
+        lines = "\n".join(datacheck.missing_lines(found, root))
+        console.print(f"missing data sets ({verdict}):\n{lines}", markup=False, highlight=False,
+                      soft_wrap=True)
     if known:
         console.print(f"estimated time: {seconds / 60:.1f} min for {known} cells from earlier results on "
                       f"{env['hostname']}" + (f"; {unknown} cells have no earlier result" if unknown else ""))

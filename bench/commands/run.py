@@ -26,7 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="continue a run folder: skip cells that already have a record")
     parser.add_argument("--download", action="store_true",
                         help="first download the named data sets the cells need and this machine lacks "
-                        "(without it, their cells are recorded as skipped with the command to get them)")
+                        "(without it, missing data sets are named before anything runs)")
+    parser.add_argument("--skip-missing", action="store_true",
+                        help="when no cell that reads real data could run for want of it, record those cells "
+                        "as skipped and run the rest anyway (the default stops, naming what to download)")
     parser.add_argument("--no-report", action="store_true",
                         help="skip writing report.html and the charts at the end (see `bench report`)")
     parser.add_argument("--price-per-kwh", metavar="PRICE", help=PRICE_HELP)
@@ -72,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
         check_user_cluster([p.cell for p in planned if p.skip_reason is None])
         if args.download:
             _download_missing(planned)
-        todo = runner.to_run(planned, run_dir, args.retry == "failed")
+        todo = _check_data(runner.to_run(planned, run_dir, args.retry == "failed", rerun_data_skips=True),
+                           run_dir, args.skip_missing)
         print(f"run folder: {run_dir}  ({len(todo)} of {len(planned)} cells to run)")
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
@@ -100,6 +104,26 @@ def _download_missing(planned: list[Any]) -> None:
     for name in names:
         if not sources.status(root, name).present:
             print(f"{name}: {sources.download_named(root, name)[1]}")
+
+
+def _check_data(todo: list[Any], run_dir: Path, skip_missing: bool) -> list[Any]:
+    """Name the missing data sets once; stop (UserError) when no real-data cell could run, else record
+    their cells as skipped in one pass and return the cells left to run."""
+    from bench import datacheck, runner
+    from datasets import paths
+
+    root = paths.data_dir(None)
+    found = datacheck.check(todo, root)
+    if not found.missing:
+        return todo
+    lines = datacheck.missing_lines(found, root)
+    if found.nothing_real_runs and not skip_missing:
+        raise UserError("no cell that reads real data can run: these data sets are missing (fetch them, "
+                        "add --download, or --skip-missing to run the rest)\n" + "\n".join(lines))
+    print("missing data sets; their cells are recorded as skipped:\n" + "\n".join(lines))
+    pairs = list(zip(todo, datacheck.mark_missing(todo, found), strict=True))
+    runner.record_skipped(run_dir, [q for p, q in pairs if q.skip_reason != p.skip_reason])
+    return [p for p, q in pairs if q.skip_reason == p.skip_reason]
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
