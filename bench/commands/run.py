@@ -95,14 +95,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _download_missing(planned: list[Any]) -> None:
-    """Download (sha256-verified) every named real data set a runnable cell reads and is not here yet."""
+    """Download (sha256-verified) every named real data set a runnable cell reads and is not here yet
+    (or is here only as the MNIST test set shipped with the project)."""
     from datasets import paths, sources
     from datasets.specs import SPECS
 
     root = paths.data_dir(None)
     names = sorted({p.cell.dataset for p in planned if p.skip_reason is None and p.cell.dataset in SPECS})
     for name in names:
-        if not sources.status(root, name).present:
+        if not sources.status(root, name).present or sources.only_bundled(root, name):
             print(f"{name}: {sources.download_named(root, name)[1]}")
 
 
