@@ -10,7 +10,7 @@ from __future__ import annotations
 
 SCHEMA_VERSION = 1
 
-STATUSES = ("ok", "skipped", "oom", "error", "timeout", "nan")
+STATUSES = ("ok", "skipped", "oom", "error", "timeout", "nan", "pruned")
 
 # The cell's configuration, copied flat into every record (see bench/cell.py).
 CONFIG_FIELDS: dict[str, str] = {
@@ -54,12 +54,15 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     # identity and outcome
     "schema_version": "record format version",
     "cell_id": "stable id of the cell config (same config, same id, across runs and machines)",
-    "status": "ok, skipped, oom, error, timeout or nan",
+    "status": "ok, skipped, oom, error, timeout, nan, or pruned (not run: predicted far over its budget; "
+              "reason gives the prediction and its evidence)",
     "reason": "why the cell is not ok (skipped/failed), one line; null when ok",
     "log_tail": "last lines of the cell's log when it failed",
     "started_at": "ISO-8601 UTC time the cell's process started",
     "finished_at": "ISO-8601 UTC time the record was written",
     "wall_s": "whole cell wall time, process start to record, seconds",
+    "predicted_s": "the wall time predicted before the cell ran (bench.pruning), seconds",
+    "prediction_basis": "what predicted_s rests on: measured cells of this run, a FLOPs ratio, or priors",
     "setup_s": "process start to scenario start (interpreter, TensorFlow import, data, model build), seconds",
     "scenario_s": "the mode's own work (warm-up, timed runs, evaluation), seconds",
     "synthetic": "true when the data is synthetic (no accuracy is ever reported for it)",
@@ -152,8 +155,9 @@ FIELDS: dict[str, str] = {**CONFIG_FIELDS, **MEASUREMENT_FIELDS}
 # Scalar numeric fields (the reports convert them to numbers; a test checks each is in FIELDS).
 NUMERIC_FIELDS: tuple[str, ...] = (
     "batch_size", "replicas", "global_batch_size", "per_replica_batch_size", "scaling_efficiency",
-    "seed", "epochs", "budget_s", "target_accuracy", "wall_s", "params", "forward_flops_per_image",
-    "train_flops_per_image", "compile_s", "train_img_s", "train_img_s_min", "train_img_s_max",
+    "seed", "epochs", "budget_s", "target_accuracy", "wall_s", "predicted_s", "params",
+    "forward_flops_per_image", "train_flops_per_image", "compile_s", "train_img_s", "train_img_s_min",
+    "train_img_s_max",
     "infer_img_s", "infer_img_s_min", "infer_img_s_max", "step_ms_p50", "step_ms_p90", "step_ms_p99",
     "pipeline_img_s", "cached_train_img_s", "train_gflop_s", "peak_gflop_s", "peak_fraction",
     "peak_rss_mb", "gpu_peak_mb", "gpu_nvml_used_mb", "epochs_run", "best_epoch", "train_s",

@@ -30,6 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-missing", action="store_true",
                         help="when no cell that reads real data could run for want of it, record those cells "
                         "as skipped and run the rest anyway (the default stops, naming what to download)")
+    parser.add_argument("--no-prune", action="store_true",
+                        help="run every cell, even one predicted far over its budget (default: such a cell "
+                        "is recorded as pruned, with its predicted time and the evidence)")
+    parser.add_argument("--cell-budget", type=float, metavar="SECONDS",
+                        help="the per-cell budget pruning compares predictions with (default: each cell's "
+                        "timeout_s)")
     parser.add_argument("--no-report", action="store_true",
                         help="skip writing report.html and the charts at the end (see `bench report`)")
     parser.add_argument("--price-per-kwh", metavar="PRICE", help=PRICE_HELP)
@@ -41,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from bench import runner, store
     from bench.expanded import write_expanded
     from bench.matrix import expand, load_matrix
+    from bench.pruning import cheapest_first
     from bench.report.cost import parse_price, save_price
     from bench.workers import check_user_cluster
 
@@ -75,12 +82,16 @@ def run(args: argparse.Namespace) -> int:
         check_user_cluster([p.cell for p in planned if p.skip_reason is None])
         if args.download:
             _download_missing(planned)
-        todo = _check_data(runner.to_run(planned, run_dir, args.retry == "failed", rerun_data_skips=True),
+        todo = _check_data(runner.to_run(planned, run_dir, args.retry == "failed", rerun_data_skips=True,
+                                         rerun_pruned=args.no_prune),
                            run_dir, args.skip_missing)
-        print(f"run folder: {run_dir}  ({len(todo)} of {len(planned)} cells to run)")
+        planner = make_planner(env, planned, run_dir)
+        todo = cheapest_first(todo, planner)
+        print(f"run folder: {run_dir}  ({len(todo)} of {len(planned)} cells to run, cheapest first)")
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
-            counts = runner.run_cells(run_dir, todo, env, total=len(planned))
+            counts = runner.run_cells(run_dir, todo, env, total=len(planned), planner=planner,
+                                      prune=not args.no_prune, budget_s=args.cell_budget)
         except KeyboardInterrupt:
             print(f"interrupted; resume with: python -m bench run --resume --out {run_dir}")
             raise
@@ -92,6 +103,22 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"report: {make_report(run_dir).html}")
     return 0
+
+
+def make_planner(env: dict[str, Any], planned: list[Any], run_dir: Path | None = None) -> Any:
+    """A bench.pruning.Planner for this machine (its GEMM peaks, cores, data set sizes), taught the
+    run folder's earlier records when resuming."""
+    from bench import store
+    from bench.predict import dataset_examples, load_priors
+    from bench.pruning import Planner
+    from datasets import paths
+
+    names = {p.cell.dataset for p in planned}
+    planner = Planner(load_priors(), env.get("peak_gflop_s", {}), int(env["logical_cores"]),
+                      dataset_examples(names, paths.data_dir(None)))
+    for record in store.read_records(run_dir) if run_dir is not None else []:
+        planner.observe(record)
+    return planner
 
 
 def _download_missing(planned: list[Any]) -> None:
