@@ -34,7 +34,7 @@ class Cell:
     replicas: int = 1
     threads: int | str = "auto"
     inter_threads: int | str = "auto"
-    batch_size: int = 32
+    batch_size: int | str = 32  # "max": the largest that fits, found by bench.maxbatch
     precision: str = "float32"
     jit_compile: bool = False
     pipeline: str = "memory"
@@ -86,4 +86,7 @@ class Cell:
     def from_dict(cls, data: dict[str, Any]) -> Cell:
         """Build a Cell from a record or config dict, ignoring keys that are not config fields."""
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        config = {k: v for k, v in data.items() if k in names}
+        if data.get("batch_size_requested") == "max":  # the record holds the batch found; the cell, "max"
+            config["batch_size"] = "max"
+        return cls(**config)

@@ -14,7 +14,7 @@ the pairs, which [axes] or each [[include]] must give)::
     replicas = N                            # mirrored: devices; multiworker: workers (none: always 1)
     threads = "auto" | "all" | N            # all: 1, 2, 4, ... up to the logical cores (jax: cores pinned)
     inter_threads = "auto" | N
-    batch_size = N | "recipe"               # recipe: the model recipe's batch size
+    batch_size = N | "recipe" | "max"       # recipe: the model recipe's; max: the largest that fits
     precision = "float32" | "mixed_float16" | "mixed_bfloat16"
     jit_compile = false | true
     pipeline = "memory" | "stream" | "cache" | "tfio" | "numpy"   # numpy: PyDataset, no TensorFlow
@@ -222,8 +222,8 @@ def _check_axis_value(key: str, v: Any, where: str) -> None:
         allowed = ("auto", "all") if key == "threads" else ("auto",)
         if not (v in allowed or _positive_int(v)):
             raise bad(f"a positive integer or {' / '.join(repr(a) for a in allowed)}")
-    elif key == "batch_size" and not (v == "recipe" or _positive_int(v)):
-        raise bad('a positive integer or "recipe"')
+    elif key == "batch_size" and not (v in ("recipe", "max") or _positive_int(v)):
+        raise bad('a positive integer, "recipe" or "max" (the largest that fits)')
     elif key == "backend" and v not in BACKENDS:
         raise bad(", ".join(BACKENDS))
     elif key == "strategy" and v not in STRATEGIES:
@@ -414,6 +414,8 @@ def skip_reason(cell: Cell, machine: Machine) -> str | None:
     why = _strategy_skip(cell, machine)
     if why:
         return why
+    if cell.batch_size == "max" and cell.strategy != "none":
+        return 'batch_size = "max" searches one process\'s batch; use it with strategy = "none"'
     for key in ("threads", "inter_threads"):
         n = getattr(cell, key)
         if isinstance(n, int) and n > machine.logical_cores and not cell.oversubscribe:

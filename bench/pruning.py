@@ -113,6 +113,8 @@ class Planner:
 
     def predict(self, cell: Cell) -> Prediction:
         """Predicted wall seconds (with the run's correction so far) and training img/s of cell."""
+        if not isinstance(cell.batch_size, int):
+            return Prediction(None, None, f"batch_size {cell.batch_size!r} is found while the cell runs")
         img_s, basis = self.img_s(cell)
         if img_s is None or img_s <= 0:
             return Prediction(None, None, basis)

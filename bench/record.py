@@ -27,7 +27,8 @@ CONFIG_FIELDS: dict[str, str] = {
                 "(tf.distribute.MultiWorkerMirroredStrategy, one worker process per replica on 127.0.0.1)",
     "replicas": "replicas the strategy trains on: devices (mirrored) or worker processes (multiworker); "
                 "1 for none",
-    "batch_size": "images per replica per training/inference step (global batch = batch_size x replicas)",
+    "batch_size": "images per replica per training/inference step (global batch = batch_size x replicas); "
+                  "for batch_size = \"max\" the batch found (batch_search says how)",
     "precision": "float32, mixed_float16 or mixed_bfloat16 (Keras mixed-precision policy)",
     "jit_compile": "jit_compile passed to model.compile: XLA on tensorflow, jax.jit on jax "
                    "(false: op by op), torch.compile on torch",
@@ -61,6 +62,9 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "started_at": "ISO-8601 UTC time the cell's process started",
     "finished_at": "ISO-8601 UTC time the record was written",
     "wall_s": "whole cell wall time, process start to record, seconds",
+    "batch_size_requested": "\"max\" when the matrix asked for the largest batch that fits (else absent)",
+    "batch_search": "how a \"max\" batch was found: method (GPU: grow x2 until out of memory, then bisect; "
+                    "CPU: peak RSS at two batches extrapolated to 80% of RAM), every try, a note",
     "predicted_s": "the wall time predicted before the cell ran (bench.pruning), seconds",
     "prediction_basis": "what predicted_s rests on: measured cells of this run, a FLOPs ratio, or priors",
     "setup_s": "process start to scenario start (interpreter, TensorFlow import, data, model build), seconds",

@@ -29,7 +29,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from bench import outcome, scaling, store, workers
+from bench import maxbatch, outcome, scaling, store, workers
 from bench.cell import Cell
 from bench.datacheck import DATA_SKIP_PREFIX
 from bench.errors import UserError
@@ -132,6 +132,8 @@ def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: i
             elif pruned:
                 record = base_record(p.cell, "pruned", pruned) | {
                     "started_at": utc_now(), "finished_at": utc_now(), "wall_s": 0.0}
+            elif p.cell.batch_size == "max":
+                record = maxbatch.run(p.cell, run_dir, env, run_cell)
             else:
                 record = run_cell(p.cell, run_dir, env)
                 if not workers.recorded_here(p.cell):  # this machine's worker of a cluster's cell
