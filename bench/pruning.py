@@ -9,6 +9,7 @@ the small pairs' cells (and their precision slowdowns) are measured before the l
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import statistics
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class Planner:
     examples: dict[str, int] = field(default_factory=dict)
     measured: list[dict[str, Any]] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)  # actual / predicted wall of finished cells
+    history: dict[str, float] = field(default_factory=dict)  # cell_id -> median wall_s of earlier runs here
 
     def observe(self, record: dict[str, Any], predicted_s: float | None = None) -> None:
         """Learn from a finished cell: its speed (ok throughput cells) and how far off its prediction was."""
@@ -79,7 +81,8 @@ class Planner:
             ratio = other["train_flops_per_image"] / mine
             return (other["train_img_s"] * ratio,
                     f"FLOPs ratio {ratio:.3g} to {other['cell_id']} ({other['train_img_s']:,.1f} img/s)")
-        return prior_img_s(cell, self.priors, self.peak_gflop_s.get(cell.device), self.cores)
+        return prior_img_s(dataclasses.replace(cell, precision="float32"), self.priors,
+                           self.peak_gflop_s.get(cell.device), self.cores)
 
     def precision_speed(self, precision: str) -> tuple[float, str]:
         """This run's measured img/s ratio precision/float32 at identical settings (the cheapest pair's
@@ -115,6 +118,10 @@ class Planner:
         """Predicted wall seconds (with the run's correction so far) and training img/s of cell."""
         if not isinstance(cell.batch_size, int):
             return Prediction(None, None, f"batch_size {cell.batch_size!r} is found while the cell runs")
+        if cell.cell_id in self.history:
+            earlier = self.history[cell.cell_id]
+            return Prediction(earlier, None, "this cell's median wall time in earlier runs on this host",
+                              raw_seconds=earlier)
         img_s, basis = self.img_s(cell)
         if img_s is None or img_s <= 0:
             return Prediction(None, None, basis)

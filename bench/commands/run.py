@@ -109,13 +109,15 @@ def make_planner(env: dict[str, Any], planned: list[Any], run_dir: Path | None =
     """A bench.pruning.Planner for this machine (its GEMM peaks, cores, data set sizes), taught the
     run folder's earlier records when resuming."""
     from bench import store
+    from bench.estimate import earlier_wall_s
     from bench.predict import dataset_examples, load_priors
     from bench.pruning import Planner
     from datasets import paths
 
     names = {p.cell.dataset for p in planned}
+    history = earlier_wall_s(RESULTS_ROOT, env["hostname"])[0] if env.get("hostname") else {}
     planner = Planner(load_priors(), env.get("peak_gflop_s", {}), int(env["logical_cores"]),
-                      dataset_examples(names, paths.data_dir(None)))
+                      dataset_examples(names, paths.data_dir(None)), history=history)
     for record in store.read_records(run_dir) if run_dir is not None else []:
         planner.observe(record)
     return planner

@@ -119,3 +119,9 @@ def test_ids_stay_put_with_time_box_defaults():
     c = cell()
     assert dataclasses.replace(c, min_time_s=None, max_time_s=None).cell_id == c.cell_id
     assert dataclasses.replace(c, max_time_s=60.0).cell_id != c.cell_id
+
+
+def test_prior_precision_slowdown_applies_once():
+    f32 = planner().img_s(cell("big", "galaxy10"))[0]
+    f16 = planner().img_s(cell("big", "galaxy10", precision="mixed_float16"))[0]
+    assert f16 == pytest.approx(f32 * PRIORS.precision_speed["mixed_float16"])
