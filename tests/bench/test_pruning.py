@@ -125,3 +125,22 @@ def test_prior_precision_slowdown_applies_once():
     f32 = planner().img_s(cell("big", "galaxy10"))[0]
     f16 = planner().img_s(cell("big", "galaxy10", precision="mixed_float16"))[0]
     assert f16 == pytest.approx(f32 * PRIORS.precision_speed["mixed_float16"])
+
+
+def test_runner_records_a_pruned_cell_without_a_process_and_predictions_on_the_rest(tmp_path, monkeypatch):
+    from bench import runner, store
+
+    monkeypatch.setenv("BENCH_FAULT", "raise")
+    slow = Cell("digits", "big", stands_for=None, precision="mixed_float16", timeout_s=60.0,
+                warmup_steps=1, steps=1, repeats=3)
+    quick = Cell("digits", "small", timeout_s=60.0, warmup_steps=1, steps=1, repeats=3)
+    p = Planner(dataclasses.replace(PRIORS, train_flops={("small", "digits"): 1e7, ("big", "digits"): 2e10}),
+                {"cpu": 100.0}, cores=2)
+    counts = runner.run_cells(tmp_path, [Planned(slow), Planned(quick)], {}, total=2, planner=p, prune=True)
+    assert counts == {"pruned": 1, "error": 1}
+    by_model = {r["model"]: r for r in store.read_records(tmp_path)}
+    assert by_model["big"]["status"] == "pruned" and "evidence: prior" in by_model["big"]["reason"]
+    assert not (tmp_path / "logs" / f"{slow.cell_id}.log").exists()
+    assert by_model["small"]["predicted_s"] > 0 and by_model["small"]["prediction_basis"].startswith("prior")
+    not_pruning = runner.run_cells(tmp_path, [Planned(slow)], {}, total=1, planner=p, prune=False)
+    assert not_pruning == {"error": 1}  # --no-prune: the same cell runs (and fails on purpose here)
