@@ -42,6 +42,12 @@ class Priors:
     compile_s: dict[str, float] = field(default_factory=dict)
     precision_speed: dict[str, float] = field(default_factory=dict)
     default_setup_s: float = 5.0
+    peak_gflop_s: float | None = None  # the CPU GEMM peak of the machine the examples ran on
+
+    def fixed_scale(self, peak_here: float | None) -> float:
+        """How much slower than the example machine this one runs what the GEMM peak does not time
+        (interpreter start, imports, graph tracing): the ratio of the two measured peaks."""
+        return self.peak_gflop_s / peak_here if self.peak_gflop_s and peak_here else 1.0
 
     def flops(self, model: str, data: str) -> float | None:
         """Training FLOPs per image of model on data (on another data set when only that is known)."""
@@ -76,6 +82,9 @@ def load_priors(root: Path = EXAMPLES) -> Priors:
             if value is not None:
                 target[model] = value
     priors.precision_speed = precision_speeds(records)
+    envs = [json.loads(path.read_text()) for path in root.glob("*/env.json")]
+    peaks = [env.get("peak_gflop_s", {}).get("cpu") for env in envs]
+    priors.peak_gflop_s = _median([p for p in peaks if p])
     setups = list(priors.setup_s.values())
     if setups:
         priors.default_setup_s = statistics.median(setups)
@@ -139,11 +148,13 @@ def train_examples(cell: Cell, examples: dict[str, int]) -> int | None:
     return min(n, cell.max_train_examples) if cell.max_train_examples else n
 
 
-def wall_s(cell: Cell, img_s: float, priors: Priors, examples: dict[str, int]) -> float | None:
-    """A cell's whole wall time at a training speed of img_s (setup, compile, the mode's own work)."""
-    setup = priors.setup_s.get(cell.model, priors.default_setup_s)
+def wall_s(cell: Cell, img_s: float, priors: Priors, examples: dict[str, int],
+           fixed_scale: float = 1.0) -> float | None:
+    """A cell's whole wall time at a training speed of img_s (setup, compile, the mode's own work);
+    fixed_scale stretches the setup and compile priors (Priors.fixed_scale)."""
+    setup = priors.setup_s.get(cell.model, priors.default_setup_s) * fixed_scale
     step_s = cell.batch_size * max(cell.replicas, 1) / img_s
-    compile_s = priors.compile_s.get(cell.model, 2 * step_s)
+    compile_s = priors.compile_s[cell.model] * fixed_scale if cell.model in priors.compile_s else 2 * step_s
     if cell.mode == "throughput":
         return setup + compile_s + throughput_scenario_s(cell, step_s)
     n = train_examples(cell, examples)

@@ -125,7 +125,8 @@ class Planner:
         img_s, basis = self.img_s(cell)
         if img_s is None or img_s <= 0:
             return Prediction(None, None, basis)
-        seconds = wall_s(cell, img_s, self.priors, self.examples)
+        scale = self.priors.fixed_scale(self.peak_gflop_s.get("cpu"))  # setup and tracing run on the CPU
+        seconds = wall_s(cell, img_s, self.priors, self.examples, scale)
         if seconds is None:
             return Prediction(None, img_s, basis + "; training examples unknown")
         if self.ratios:
