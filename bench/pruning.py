@@ -41,9 +41,12 @@ class Planner:
     measured: list[dict[str, Any]] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)  # actual / predicted wall of finished cells
     history: dict[str, float] = field(default_factory=dict)  # cell_id -> median wall_s of earlier runs here
+    tried: set[str] = field(default_factory=set)  # precisions whose first (evidence) cell has run
 
     def observe(self, record: dict[str, Any], predicted_s: float | None = None) -> None:
         """Learn from a finished cell: its speed (ok throughput cells) and how far off its prediction was."""
+        if record.get("status") not in ("skipped", "pruned", None):
+            self.tried.add(record.get("precision", "float32"))
         if record.get("status") == "ok" and record.get("mode") == "throughput" and record.get("train_img_s"):
             self.measured.append(record)
         if predicted_s and record.get("status") == "ok" and record.get("wall_s"):
@@ -134,9 +137,13 @@ class Planner:
         return Prediction(seconds * self.correction, img_s, basis, raw_seconds=seconds)
 
     def prune_reason(self, cell: Cell, budget_s: float | None = None) -> tuple[Prediction, str | None]:
-        """The prediction, and why the cell is pruned (None: run it)."""
+        """The prediction, and why the cell is pruned (None: run it). A precision's first cell (on the
+        cheapest pair, as cells run cheapest first) is the evidence for the rest: only its timeout
+        prunes it."""
         p = self.predict(cell)
         budget = budget_s or cell.timeout_s
+        if cell.precision not in self.tried:
+            budget = max(budget, cell.timeout_s)
         if p.seconds is None or p.seconds <= PRUNE_FACTOR * budget:
             return p, None
         return p, (f"predicted {p.seconds:,.0f} s, over {PRUNE_FACTOR:g}x the {budget:,.0f} s budget "

@@ -71,6 +71,8 @@ def _table(console: Any, spec: Any, ordered: list[Any], others: list[Any], plann
     totals = {"seconds": 0.0, "cells": 0, "pruned": 0, "unknown": 0}
     for i, p in enumerate(ordered, 1):
         prediction, reason = planner.prune_reason(p.cell, budget_s)
+        if not reason:  # as in a run: the first cell of a precision to run is its evidence
+            planner.tried.add(p.cell.precision)
         key = "pruned" if reason else "unknown" if prediction.seconds is None else "cells"
         totals[key] += 1
         totals["seconds"] += prediction.seconds if key == "cells" else 0.0

@@ -144,3 +144,12 @@ def test_runner_records_a_pruned_cell_without_a_process_and_predictions_on_the_r
     assert by_model["small"]["predicted_s"] > 0 and by_model["small"]["prediction_basis"].startswith("prior")
     not_pruning = runner.run_cells(tmp_path, [Planned(slow)], {}, total=1, planner=p, prune=False)
     assert not_pruning == {"error": 1}  # --no-prune: the same cell runs (and fails on purpose here)
+
+
+def test_a_precisions_first_cell_is_evidence_and_only_its_timeout_prunes_it():
+    p = planner(record(cell(), 4000.0))  # float32 measured; no mixed_float16 cell has run yet
+    first = cell(precision="mixed_float16", timeout_s=600.0)  # prior: ~40 img/s, about a minute
+    prediction, reason = p.prune_reason(first, budget_s=10.0)
+    assert reason is None and prediction.seconds > PRUNE_FACTOR * 10.0
+    p.observe(record(first, 40.0))  # it ran: from now on the budget rules that precision
+    assert p.prune_reason(cell(precision="mixed_float16", batch_size=64), budget_s=10.0)[1] is not None
