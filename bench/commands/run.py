@@ -115,7 +115,7 @@ def make_planner(env: dict[str, Any], planned: list[Any], run_dir: Path | None =
     from datasets import paths
 
     names = {p.cell.dataset for p in planned}
-    history = earlier_wall_s(RESULTS_ROOT, env["hostname"])[0] if env.get("hostname") else {}
+    history = earlier_wall_s(RESULTS_ROOT, env["hostname"]) if env.get("hostname") else {}
     planner = Planner(load_priors(), env.get("peak_gflop_s", {}), int(env["logical_cores"]),
                       dataset_examples(names, paths.data_dir(None)), history=history)
     for record in store.read_records(run_dir) if run_dir is not None else []:
