@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     totals = _table(console, spec, ordered, others, planner, args.cell_budget)
     console.print(f"{len(ordered) - len(needs_data)} cells can run now, {len(needs_data)} need data sets "
                   f"not here yet, {len(others)} are skipped on this machine.")
+    for name, where in found.present.items():
+        console.print(f"data set {name}: {where}", markup=False, highlight=False, soft_wrap=True)
     if found.missing:
         verdict = ("`run` would stop: no cell that reads real data can run (--skip-missing runs the rest)"
                    if found.nothing_real_runs else "`run` records their cells as skipped")
