@@ -145,8 +145,8 @@ def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: i
                     record = scaling.with_scaling(record, store.read_records(run_dir))
             if prediction is not None and prediction.seconds is not None:
                 record |= {"predicted_s": prediction.seconds, "prediction_basis": prediction.basis}
-                if planner is not None and not p.skip_reason and not pruned:
-                    planner.observe(record, prediction.raw_seconds)
+            if planner is not None and not p.skip_reason and not pruned:  # evidence for the cells after it
+                planner.observe(record, prediction.raw_seconds if prediction else None)
             store.append_record(run_dir, record)
             counts[record["status"]] = counts.get(record["status"], 0) + 1
             progress.console.print(summary_line(record), markup=False, highlight=False)
