@@ -26,8 +26,9 @@ def _key(x: Any, *names: str) -> tuple:
     return tuple(str(get(n)) if n == "threads" else get(n) for n in names)
 
 
-SAME_PAIR = ("model", "device", "backend", "strategy", "replicas", "jit_compile")
-SAME_SETTINGS = ("device", "backend", "strategy", "replicas", "jit_compile", "batch_size", "threads")
+SAME_PAIR = ("model", "device", "backend", "strategy", "replicas", "jit_compile", "pipeline")
+SAME_SETTINGS = ("device", "backend", "strategy", "replicas", "jit_compile", "pipeline", "batch_size",
+                 "threads")
 
 
 @dataclass
