@@ -70,7 +70,7 @@ def _table(console: Any, spec: Any, ordered: list[Any], others: list[Any], plann
     table = Table(title=f"matrix {spec.name} ({spec.source}), in run order")
     for column in ("#", "cell", "mode", "predicted", "status"):
         table.add_column(column, overflow="fold")
-    totals = {"seconds": 0.0, "cells": 0, "pruned": 0, "unknown": 0}
+    totals = {"seconds": 0.0, "cells": 0, "pruned": 0, "unknown": 0, "earlier": 0}
     for i, p in enumerate(ordered, 1):
         prediction, reason = planner.prune_reason(p.cell, budget_s)
         if not reason:  # as in a run: the first cell of a precision to run is its evidence
@@ -78,6 +78,7 @@ def _table(console: Any, spec: Any, ordered: list[Any], others: list[Any], plann
         key = "pruned" if reason else "unknown" if prediction.seconds is None else "cells"
         totals[key] += 1
         totals["seconds"] += prediction.seconds if key == "cells" else 0.0
+        totals["earlier"] += p.cell.cell_id in planner.history
         shown = "?" if prediction.seconds is None else minutes_text(prediction.seconds)
         status = f"prune: {reason}" if reason else f"needs {p.cell.dataset}" if p.skip_reason else "run"
         table.add_row(str(i), p.cell.cell_id, p.cell.mode, shown, status)
@@ -92,9 +93,11 @@ def _estimate_line(totals: dict[str, float], env: dict[str, Any], needs_data: bo
     from bench.pruning import PRUNE_FACTOR
 
     peak = env.get("peak_gflop_s", {}).get("cpu") or 0.0
+    earlier = (f"{totals['earlier']:.0f} from earlier runs on {env.get('hostname')}, the rest from "
+               if totals["earlier"] else "")
     line = (f"estimated time{' once the missing data sets are here' if needs_data else ''}: "
-            f"{minutes_text(totals['seconds'])} for {totals['cells']:.0f} cells (priors from results/example "
-            f"scaled by this machine's CPU GEMM peak, {peak:,.0f} GFLOP/s)")
+            f"{minutes_text(totals['seconds'])} for {totals['cells']:.0f} cells ({earlier}priors from "
+            f"results/example scaled by this machine's CPU GEMM peak, {peak:,.0f} GFLOP/s)")
     if totals["pruned"]:
         line += f"; {totals['pruned']:.0f} cells would be pruned (over {PRUNE_FACTOR:g}x their budget)"
     if totals["unknown"]:
