@@ -125,7 +125,7 @@ def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: i
         task = progress.add_task("starting", total=total, completed=total - len(cells), left="?")
         for i, p in enumerate(cells):
             progress.update(task, description=p.cell.cell_id,
-                            left=_left_text(planner, cells[i:]) if planner else "")
+                            left=left_text(planner, cells[i:]) if planner else "")
             prediction, pruned = _prediction(planner, p, prune, budget_s)
             if p.skip_reason:
                 record = skipped_record(p.cell, p.skip_reason)
@@ -165,7 +165,7 @@ def _prediction(planner: Planner | None, p: Planned, prune: bool,
     return planner.prune_reason(p.cell, budget_s)
 
 
-def _left_text(planner: Planner, cells: list[Planned]) -> str:
+def left_text(planner: Planner, cells: list[Planned]) -> str:
     """The predicted time of the cells still to run, as people write it (1 h 05 min, 12 min)."""
     seconds = [planner.predict(p.cell).seconds for p in cells if not p.skip_reason]
     known = sum(s for s in seconds if s is not None)

@@ -87,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
                            run_dir, args.skip_missing)
         planner = make_planner(env, planned, run_dir)
         todo = cheapest_first(todo, planner)
-        print(f"run folder: {run_dir}  ({len(todo)} of {len(planned)} cells to run, cheapest first)")
+        print(f"run folder: {run_dir}  ({len(todo)} of {len(planned)} cells to run, cheapest first; "
+              f"predicted {runner.left_text(planner, todo)} before pruning)")
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
             counts = runner.run_cells(run_dir, todo, env, total=len(planned), planner=planner,
