@@ -48,7 +48,7 @@ def shrink_to_cpu(cell: Cell) -> Cell:
 
 def cpu_cells(env: dict[str, str]) -> list[Cell]:
     """The preset's cells DEVICE_CHECK_* keeps, moved to the CPU and shrunk; none is an error."""
-    pairs, backends, precisions, modes = (wanted(k, env) for k in ("PAIRS", "BACKENDS", "PRECISIONS", "MODES"))
+    pairs, backends, precisions, modes = (wanted(k, env) for k in CPU_DEFAULTS)
     cells = [shrink_to_cpu(c) for c in preset_cells()
              if f"{c.stands_for or c.dataset}/{c.model}" in pairs and c.backend in backends
              and c.precision in precisions and c.mode in modes]
