@@ -67,12 +67,15 @@ def write_cpu_matrix(path: Path, env: dict[str, str]) -> int:
     return len(cells)
 
 
-def problems(records: list[dict[str, Any]], device: str) -> list[str]:
-    """Why the check failed: no records, a cell not ok (skipped for a GPU no backend saw included:
-    never a silent CPU run), or a cell recorded on another device."""
+def problems(records: list[dict[str, Any]], device: str, planned: list[str] | None = None) -> list[str]:
+    """Why the check failed: no records, a planned cell never recorded (the time budget ran out), a
+    cell not ok (skipped for a GPU no backend saw included: never a silent CPU run), or a cell
+    recorded on another device."""
     if not records:
         return ["the run wrote no records"]
-    out = []
+    recorded = {r.get("cell_id") for r in records}
+    out = [f"{cell_id}: not run (the time budget ran out first)" for cell_id in planned or []
+           if cell_id not in recorded]
     for r in records:
         if r.get("status") != "ok":
             out.append(f"{r.get('cell_id')}: {r.get('status')}: {r.get('reason')}")
@@ -90,7 +93,9 @@ def verify(run_dir: Path, device: str) -> int:
                                      "test_accuracy") if r.get(k) is not None}
         shown = "  ".join(f"{k}={v:,.4g}" for k, v in figures.items())
         print(f"{r.get('status', '?'):8} {r.get('cell_id')}  {shown}")
-    found = problems(records, device)
+    matrix = run_dir / "matrix.toml"  # the expanded matrix the run wrote: every planned cell
+    planned = [c.cell_id for c in load_matrix(str(matrix)).cells or []] if matrix.exists() else None
+    found = problems(records, device, planned)
     for line in found:
         print(f"PROBLEM {line}", file=sys.stderr)
     print(f"{len(records)} cells recorded, {len(found)} problem(s)")

@@ -103,6 +103,7 @@ def test_verdict_flags_cells_that_did_not_run_ok_on_the_device():
     skipped = {"cell_id": "b", "status": "skipped", "device": "gpu:0", "reason": "gpu:0 requested but"}
     assert dc.problems([ok, skipped], "gpu:0") == ["b: skipped: gpu:0 requested but"]
     assert dc.problems([ok], "cpu") == ["a: ran on gpu:0, not cpu"]
+    assert dc.problems([ok], "gpu:0", ["a", "c"]) == ["c: not run (the time budget ran out first)"]
 
 
 def test_device_requirements_are_exact_pins_of_what_the_machine_lacks():
