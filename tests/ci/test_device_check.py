@@ -10,6 +10,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tarfile
 from importlib.metadata import requires
 from pathlib import Path
@@ -121,7 +122,7 @@ def test_device_requirements_are_exact_pins_of_what_the_machine_lacks():
 
 def test_gpu_mode_fails_loudly_without_a_gpu(tmp_path):
     need_backend("torch")
-    env = {**os.environ, "OUT": str(tmp_path / "out"), "CUDA_VISIBLE_DEVICES": ""}
+    env = {**os.environ, "OUT": str(tmp_path / "out"), "CUDA_VISIBLE_DEVICES": "", "PYTHON": sys.executable}
     proc = subprocess.run(["bash", str(SCRIPT)], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 3, proc.stdout + proc.stderr
@@ -132,7 +133,7 @@ def test_gpu_mode_fails_loudly_without_a_gpu(tmp_path):
 def test_cpu_mode_runs_a_gpu_check_cell_end_to_end_without_tensorflow(tmp_path):
     need_backend("torch")
     out = tmp_path / "out"
-    env = {**os.environ, "OUT": str(out), "DEVICE_CHECK_BACKENDS": "torch",
+    env = {**os.environ, "OUT": str(out), "PYTHON": sys.executable, "DEVICE_CHECK_BACKENDS": "torch",
            "DEVICE_CHECK_MODES": "throughput"}
     proc = subprocess.run(["bash", str(SCRIPT), "--cpu"], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=900)
