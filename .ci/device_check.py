@@ -2,6 +2,7 @@
 
     python .ci/device_check.py cpu-matrix OUT.toml   # gpu-check's cells on device cpu, shrunk
     python .ci/device_check.py verify RUN_DIR DEVICE # exit 1 unless every cell ran ok on DEVICE
+    python .ci/device_check.py figures RUN_DIR [CPU_RUN_DIR]   # the README's GPU table, markdown
 
 The CPU variant keeps the preset's cells whose pair, backend, precision and mode are in
 DEVICE_CHECK_PAIRS / _BACKENDS / _PRECISIONS / _MODES (comma lists; defaults below), moves them to the
@@ -22,11 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 from bench.cell import Cell  # noqa: E402
 from bench.expanded import dump_expanded  # noqa: E402
 from bench.matrix import Machine, MatrixSpec, Planned, expand, load_matrix  # noqa: E402
+from bench.report.html import number  # noqa: E402
 
 PRESET = "gpu-check"
 CPU_DEFAULTS = {"PAIRS": "mnist/mnist_cnn", "BACKENDS": "torch,jax", "PRECISIONS": "float32",
                 "MODES": "throughput,train"}
 CPU_TIMEOUT_S = 600.0
+CPU_REFERENCE = Path(__file__).resolve().parents[1] / "results" / "example" / "quick"
 
 
 def wanted(key: str, env: dict[str, str]) -> set[str]:
@@ -86,8 +89,7 @@ def problems(records: list[dict[str, Any]], device: str, planned: list[str] | No
 
 def verify(run_dir: Path, device: str) -> int:
     """Print each cell's status and headline figures; 0 when every cell ran ok on `device`, else 1."""
-    results = run_dir / "results.jsonl"
-    records = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
+    records = read_records(run_dir)
     for r in records:
         figures = {k: r[k] for k in ("train_img_s", "infer_img_s", "gpu_peak_mb", "train_j_per_img",
                                      "test_accuracy") if r.get(k) is not None}
@@ -102,13 +104,48 @@ def verify(run_dir: Path, device: str) -> int:
     return 1 if found else 0
 
 
+def read_records(run_dir: Path) -> list[dict[str, Any]]:
+    """A run folder's records ([] when it has none)."""
+    results = run_dir / "results.jsonl"
+    return [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
+
+
+def figures(records: list[dict[str, Any]], cpu: list[dict[str, Any]]) -> str:
+    """Markdown: per ok throughput cell, train and inference img/s, GPU peak MB, J per image, and the
+    training speed over the CPU reference's (its float32 TensorFlow cell of the same pair and batch)."""
+    ref = {(r.get("stands_for"), r["model"], r["batch_size"]): r["train_img_s"] for r in cpu
+           if r.get("status") == "ok" and r.get("mode") == "throughput" and r.get("precision") == "float32"
+           and r.get("backend", "tensorflow") == "tensorflow" and r.get("train_img_s")}
+    rows = ["| pair | backend | precision | batch | train img/s | inference img/s | GPU peak MB "
+            "| J per image | train x CPU |", "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in records:
+        if r.get("status") != "ok" or r.get("mode") != "throughput":
+            continue
+        cells = [r.get(k) for k in ("train_img_s", "infer_img_s", "gpu_peak_mb", "train_j_per_img")]
+        base = ref.get((r.get("stands_for"), r["model"], r["batch_size"]))
+        cells.append(r["train_img_s"] / base if base else None)
+        shown = [number(v) if v is not None else "" for v in cells]
+        rows.append(f"| {r.get('stands_for')} / {r['model']} | {r['backend']} | {r['precision']} | "
+                    f"{r['batch_size']} | " + " | ".join(shown) + " |")
+    for r in records:
+        if r.get("status") == "ok" and r.get("mode") == "train":
+            how = f"{r['backend']}, {r['precision']}, {r.get('epochs_run')} epochs"
+            rows.append(f"\n{r['dataset']} / {r['model']} trained on real data ({how}): "
+                        f"test accuracy {r['test_accuracy']:.4g}")
+    return "\n".join(rows) + "\n"
+
+
 def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] == "cpu-matrix":
         print(f"{write_cpu_matrix(Path(argv[1]), dict(os.environ))} cells -> {argv[1]}")
         return 0
     if len(argv) == 3 and argv[0] == "verify":
         return verify(Path(argv[1]), argv[2])
-    print("usage:\n" + "\n".join(__doc__.strip().splitlines()[2:4]), file=sys.stderr)
+    if len(argv) in (2, 3) and argv[0] == "figures":
+        cpu = read_records(Path(argv[2]) if len(argv) == 3 else CPU_REFERENCE)
+        print(figures(read_records(Path(argv[1])), cpu), end="")
+        return 0
+    print("usage:\n" + "\n".join(__doc__.strip().splitlines()[2:5]), file=sys.stderr)
     return 2
 
 

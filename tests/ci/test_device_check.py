@@ -138,8 +138,10 @@ def test_cpu_mode_runs_a_gpu_check_cell_end_to_end_without_tensorflow(tmp_path):
     proc = subprocess.run(["bash", str(SCRIPT), "--cpu"], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert {"results.jsonl", "report.html", "summary.md", "env.json", "bench-env.json", "run.tar.gz",
-            "device-check.log"} <= {p.name for p in out.iterdir()}
+    assert {p.name for p in out.iterdir()} == {  # 8 files: all a lent machine's $OUT gives back
+        "results.jsonl", "report.html", "summary.md", "env.json", "bench-env.json", "figures.md",
+        "run.tar.gz", "device-check.log"}
+    assert "| mnist / mnist_cnn | torch | float32 | 32 |" in (out / "figures.md").read_text()
     (record,) = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert record["status"] == "ok", record.get("reason")
     assert (record["device"], record["backend"], record["input_feed"]) == ("cpu", "torch", "numpy")
@@ -149,3 +151,24 @@ def test_cpu_mode_runs_a_gpu_check_cell_end_to_end_without_tensorflow(tmp_path):
     with tarfile.open(out / "run.tar.gz") as tar:
         assert "run/results.jsonl" in tar.getnames()
     assert "0 problem(s)" in (out / "device-check.log").read_text()
+
+
+def test_figures_table_gives_each_gpu_cell_its_speed_over_the_cpu_reference():
+    dc = _helper()
+    cell = {"status": "ok", "mode": "throughput", "stands_for": "mnist", "model": "mnist_cnn",
+            "batch_size": 32}
+    gpu = [{**cell, "backend": "torch", "precision": "mixed_bfloat16", "train_img_s": 24000.0,
+            "infer_img_s": 90000.0, "gpu_peak_mb": 312.5, "train_j_per_img": 0.0125},
+           {**cell, "backend": "jax", "precision": "float32", "status": "failed", "train_img_s": 1.0},
+           {**cell, "model": "cifar_cnn", "stands_for": "cifar10", "backend": "jax", "precision": "float32",
+            "train_img_s": 5000.0, "infer_img_s": 9000.0},
+           {"status": "ok", "mode": "train", "dataset": "mnist", "model": "mnist_cnn", "backend": "torch",
+            "precision": "float32", "epochs_run": 2, "test_accuracy": 0.97}]
+    cpu = [{**cell, "backend": "tensorflow", "precision": "float32", "train_img_s": 4800.0},
+           {**cell, "backend": "torch", "precision": "float32", "train_img_s": 1200.0}]
+    lines = dc.figures(gpu, cpu).splitlines()
+    torch_bf16 = "| mnist / mnist_cnn | torch | mixed_bfloat16 | 32 | 24,000 | 90,000 | 312.5 | 0.0125 | 5 |"
+    assert lines[2] == torch_bf16  # 24,000 / the CPU's TensorFlow float32 4,800 (not its torch cell)
+    no_cpu_cell = "| cifar10 / cifar_cnn | jax | float32 | 32 | 5,000 | 9,000 |  |  |  |"
+    assert lines[3] == no_cpu_cell
+    assert len(lines) == 6 and "test accuracy 0.97" in lines[5]  # the failed cell is left out
