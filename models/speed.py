@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 CLASSES = 10
 
@@ -43,7 +44,7 @@ def _child(name: str, batch: int, warmup: int, steps: int) -> float:
     out = subprocess.run(
         [sys.executable, "-m", "models.speed", "--child", name, "--batch", str(batch),
          "--warmup", str(warmup), "--steps", str(steps)],
-        check=True, capture_output=True, text=True,
+        check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1],
     )
     return float(json.loads(out.stdout.strip().splitlines()[-1])["img_s"])
 
