@@ -10,10 +10,26 @@ counts with Models 1 and 2 reads either way). The space searched here:
 - padding 'same' or 'valid' per convolution; a 2x2 max-pool (floor) after 3 or 4 of the 7;
 - the CIFAR-style head of Model 1: Flatten, Dense(64) relu, dropout, Dense(10); input 256x256x3.
 
-Parameters and forward FLOPs are counted arithmetically (no Keras build), so the whole space (about
-10^12 layouts) is searched in seconds: for each kernel sequence the reachable final sides are found
-by a small dynamic program, every filter sequence's convolution count is one numpy product, and only
-a count whose remainder is 64 x filters x side^2 survives. ``python -m models.search`` prints the result.
+Parameters and forward FLOPs are counted arithmetically (no Keras build), so the whole space (2,954
+filter x 5,005 kernel sequences x 128 paddings x 70 pool placements, 1.3 x 10^11 layouts) is searched
+in about half a minute: for each kernel sequence the reachable final sides come from a small dynamic
+program, every filter sequence's convolution count is one numpy product, and only a count whose
+remainder is 64 x last filters x side^2 survives. The conventional sizes (kernels 10/7/5/3/1, widths
+8/16/24/32/48/64/96/128) narrow it to 5.8 x 10^8 layouts. ``python -m models.search`` prints both;
+its output on 2026-11-30:
+
+    Model 2 at 3,532,314, kernels 10..1, filters 8..128: 90,820 layouts, FLOPs ratio 0.437 .. 49.519,
+      222 within 0.05 of the seed's
+      conventional sizes: 950 layouts, 1 filter/kernel sequence(s); closest:
+      0.577 GFLOPs (0.601x) filters 8-16-24-32-32-64-64, kernels 10-5-5-3-3-3-3, pool after 1,2,3,
+        valid on 1,2
+      0.605 GFLOPs (0.630x) filters 8-16-24-32-32-64-64, kernels 10-5-5-3-3-3-3, pool after 1,2,3,
+        valid on 2,3
+    Model 2 at 3,649,546, kernels 10..1, filters 8..128: 68,570 layouts, FLOPs ratio 0.407 .. 62.696,
+      928 within 0.05 of the seed's
+      conventional sizes: 6 layouts, 1 filter/kernel sequence(s); closest:
+      0.512 GFLOPs (0.533x)  filters 8-16-24-48-64-96-96, kernels 10-3-3-3-3-3-1, pool after 1,2,3,
+      valid on 2,3,4,5,6
 """
 
 from __future__ import annotations

@@ -103,3 +103,12 @@ def test_galaxy_deep_is_the_seed_count_and_its_flops() -> None:
     model = spec.build(spec.default_input, 10)
     assert model.count_params() == spec.seed_params == _chosen().params()
     assert forward_flops(model) == _chosen().forward_flops() == 577_334_720
+
+
+@pytest.mark.slow
+def test_whole_space_counts_as_documented() -> None:
+    """The figures in galaxy_deep's docstring and the README (half a minute per count)."""
+    found = search.search(SEED_MODEL2)
+    assert len(found) == 90_820
+    assert sum(abs(search.time_ratio(lay) - search.SEED_TIME_RATIO) <= 0.05 for lay in found) == 222
+    assert len(search.search(3_649_546)) == 68_570
