@@ -141,6 +141,9 @@ def backend_gpus(info: dict[str, Any]) -> dict[str, Any]:
 
         counts["torch"] = torch.cuda.device_count()
     if installed("jax"):
+        # Counting GPUs must not take 75% of each one's memory (JAX's default preallocation), which
+        # the GEMM peak measured next in this process (bench.peak, torch on a GPU) would then lack.
+        os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
         try:
             import jax
 

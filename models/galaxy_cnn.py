@@ -9,6 +9,10 @@ any square input from 28 to 600 with 2x2 pools or none and one hidden layer of 1
 variant that keeps its widths (32/64/64, Dense(64)) is Keras' default 'valid' padding, used here:
 256 -> 254/127 -> 125/62 -> 60/30, flattened 30*30*64 = 57,600, total 3,743,434 (+93,888, +2.6%
 against the seed). With 'same' padding, as in cifar_cnn, it would be 4,251,338 (+16.5%).
+The seed's sentence pairing its two counts ("3,649,546 vs 3,532,314") reads either way; neither can
+be Model 1's: its Dense(64) takes H x W x 64 inputs, so the count is 57,034 + 4,096 x H x W, and
+3,649,546 would need H x W = 877.08, 3,532,314 would need 848.46 (models/search.py,
+model1_exact_counts). That holds at any input size, padding and pooling: no exact layout exists.
 Augmentation: the seed's flip/rotation/translation.
 """
 

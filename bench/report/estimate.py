@@ -11,15 +11,10 @@ from __future__ import annotations
 import pandas as pd
 
 from bench.errors import UserError
+from bench.report.seed_reference import TRAIN_TIME_S
 
-# The seed's own full trainings on an 8-core desktop CPU, seconds (the student's notes).
-SEED_FIGURES_S: dict[tuple[str, str], float] = {
-    ("mnist", "mnist_cnn"): 3 * 60,
-    ("cifar10", "cifar_cnn"): 12 * 60,
-    ("galaxy10", "galaxy_cnn"): 67 * 60,
-    ("galaxy10", "galaxy_deep"): 35 * 60,
-    ("galaxy10", "densenet121"): 9.5 * 3600,
-}
+# The seed's own full trainings on an 8-core desktop CPU, seconds (bench/report/seed_reference.py).
+SEED_FIGURES_S: dict[tuple[str, str], float] = TRAIN_TIME_S
 SEED_MACHINE = "seed: 8-core desktop CPU"
 # Epochs those trainings ran (the student's notes): the recipe's maximum except DenseNet121, which early
 # stopping ended at epoch 38 (of 50). Estimates put next to the seed's times use these, like for like.

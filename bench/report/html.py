@@ -128,8 +128,9 @@ def render(
     problems: pd.DataFrame,
     per_class: dict[str, pd.DataFrame],
     energy: EnergySection | None = None,
+    seed: str = "",
 ) -> str:
-    """The whole report page as one HTML string."""
+    """The whole report page as one HTML string; ``seed`` is the seed-tables section's HTML."""
     ok = int((run.df["status"] == "ok").sum())
     planned = f" of {run.planned_cells} planned" if run.planned_cells else ""
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in run.notes)
@@ -151,6 +152,7 @@ setting (batch 32, float32, default threads) on the same device, where that defa
 {table_html(readable(recs), "No recommendation: no ok cell yet.")}
 {_energy_html(energy)}
 <h2>Per-class precision, recall and F1</h2>{_per_class_section(per_class)}
+{seed}
 <h2>Skipped and failed cells</h2>{table_html(problems[problems["status"] != "pruned"],
                                             "None: every recorded cell is ok.")}
 <h2>Pruned cells</h2>

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.report import charts, cost, html, recommend, summary, tables
+from bench.report import charts, cost, html, recommend, seed_tables, summary, tables
 from bench.report.load import Run, load_run
 
 
@@ -30,11 +30,13 @@ def make_report(run_dir: Path | str, budget_s: float | None = None) -> Report:
     head = tables.headline(run.df)
     recs = recommend.recommendations(run.df, budget_s)
     bad = tables.problems(run.df)
-    page = html.render(run, drawn, head, recs, bad, tables.per_class_tables(run.df), energy)
+    seed = seed_tables.seed_section(run.df)
+    page = html.render(run, drawn, head, recs, bad, tables.per_class_tables(run.df), energy,
+                       seed=seed_tables.to_html(seed))
     return Report(
         run,
         html.write_html(run, page),
-        summary.write_markdown(run, head, recs, bad, energy),
+        summary.write_markdown(run, head, recs, bad, energy, seed=seed_tables.to_markdown(seed)),
         summary.write_csv(run),
         drawn,
         energy,

@@ -32,8 +32,9 @@ def write_csv(run: Run) -> Path:
 
 
 def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problems: pd.DataFrame,
-                   energy: EnergySection | None = None) -> Path:
-    """Write RUN_DIR/summary.md: machine, headline answers, recommendations, energy, not-ok cells."""
+                   energy: EnergySection | None = None, seed: list[str] | None = None) -> Path:
+    """Write RUN_DIR/summary.md: machine, headline answers, recommendations, energy, the seed's tables
+    (``seed``: that section's parts), not-ok cells."""
     done = int((run.df["status"] == "ok").sum())
     parts = [
         f"# galaxybench run {run.path.name}",
@@ -46,6 +47,7 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
         "## Recommendations (gain over the seed's default: batch 32, float32, threads auto)",
         _md(readable(recs)),
         *(_energy_md(energy) if energy is not None else []),
+        *(seed or []),
         "## Skipped and failed cells",
         _md(problems),
     ]

@@ -307,3 +307,22 @@ def test_pipeline_command_in_numpy_mode_without_tensorflow(tmp_path):
     assert proc.returncode == 0, proc.stderr
     result = json.loads(out.read_text())
     assert result["pipeline"] == "numpy" and result["examples"] > 0 and result["pipeline_img_s"] > 0
+
+
+def test_env_probe_counts_jax_gpus_without_preallocating_their_memory(monkeypatch):
+    from bench import envinfo
+
+    seen: dict[str, str | None] = {}
+
+    def devices() -> list[_FakeJaxDevice]:
+        seen["prealloc"] = os.environ.get("XLA_PYTHON_CLIENT_PREALLOCATE")
+        return [_FakeJaxDevice("gpu", None), _FakeJaxDevice("gpu", None)]
+
+    jax = types.ModuleType("jax")
+    jax.devices = devices
+    monkeypatch.setitem(sys.modules, "jax", jax)
+    monkeypatch.setitem(sys.modules, "torch", _fake_torch(cuda=True, calls=[]))
+    monkeypatch.setenv("XLA_PYTHON_CLIENT_PREALLOCATE", "")  # recorded, so the setdefault is undone after
+    monkeypatch.delenv("XLA_PYTHON_CLIENT_PREALLOCATE")
+    got = envinfo.backend_gpus({"tf_version": None})
+    assert got["backend_gpus"] == {"torch": 1, "jax": 2} and seen["prealloc"] == "false"

@@ -30,3 +30,15 @@ def test_unknown_model_exits_2_with_one_line(capsys: pytest.CaptureFixture[str])
     assert main(["models", "resnet"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: unknown model 'resnet'") and err.count("\n") == 1
+
+
+def test_galaxy_models_against_the_seed_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    """Model 2 has the seed's count exactly; Model 1 is the nearest layout, 2.6% over (models/search.py)."""
+    assert main(["models", "--json", "galaxy_cnn", "galaxy_deep"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["galaxy_deep"]["params"] == rows["galaxy_deep"]["seed_params"] == 3_532_314
+    assert rows["galaxy_deep"]["forward_flops_per_image"] == 577_334_720
+    assert rows["galaxy_cnn"]["forward_flops_per_image"] == 960_278_528
+    assert main(["models", "galaxy_cnn", "galaxy_deep"]) == 0
+    out = capsys.readouterr().out
+    assert "exact" in out and "+2.6%" in out and "0.5773" in out and "0.9603" in out
