@@ -11,20 +11,14 @@ from __future__ import annotations
 import pandas as pd
 
 from bench.errors import UserError
-from bench.report.seed_reference import TRAIN_TIME_S
+from bench.report.seed_reference import EPOCHS, TRAIN_TIME_S
 
 # The seed's own full trainings on an 8-core desktop CPU, seconds (bench/report/seed_reference.py).
 SEED_FIGURES_S: dict[tuple[str, str], float] = TRAIN_TIME_S
 SEED_MACHINE = "seed: 8-core desktop CPU"
-# Epochs those trainings ran (the student's notes): the recipe's maximum except DenseNet121, which early
-# stopping ended at epoch 38 (of 50). Estimates put next to the seed's times use these, like for like.
-SEED_EPOCHS: dict[tuple[str, str], int] = {
-    ("mnist", "mnist_cnn"): 5,
-    ("cifar10", "cifar_cnn"): 10,
-    ("galaxy10", "galaxy_cnn"): 50,
-    ("galaxy10", "galaxy_deep"): 50,
-    ("galaxy10", "densenet121"): 38,
-}
+# Epochs those trainings ran: the recipe's maximum except DenseNet121, which early stopping ended at
+# epoch 38 (of 50). Estimates put next to the seed's times use these, like for like.
+SEED_EPOCHS: dict[tuple[str, str], int] = EPOCHS
 
 
 def recipe_of(model: str) -> tuple[int, float] | str:
