@@ -7,11 +7,9 @@ way a child can end into a record, and appends it to RUN_DIR/results.jsonl under
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shlex
-import signal
 import subprocess
 import sys
 import time
@@ -29,7 +27,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from bench import outcome, scaling, store, workers
+from bench import outcome, processes, scaling, store, workers
 from bench.cell import Cell
 from bench.errors import UserError
 from bench.matrix import Machine, Planned
@@ -173,17 +171,19 @@ def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
 
 
 def spawn_child(cell: Cell, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """Start `python -m bench.child` for the cell in its own session, stderr to log_path, stdout piped."""
+    """Start `python -m bench.child` for the cell in its own session/process group (bench.processes),
+    stderr to log_path, stdout piped."""
     log_path.parent.mkdir(exist_ok=True)
     cmd = [sys.executable, "-m", "bench.child", json.dumps(cell.config())]
-    with open(log_path, "w") as log:
+    with open(log_path, "w", encoding="utf-8") as log:
         log.write(f"# {utc_now()} {shlex.join(cmd)}\n")
         log.flush()
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, cwd=REPO, text=True,
+                                encoding="utf-8",
                                 env=child_env(cell, os.environ) | {"BENCH_RUNNER_PID": str(os.getpid()),
                                                                    "BENCH_SPAWNED_AT": repr(time.time())}
                                 | (extra_env or {}),
-                                start_new_session=True)
+                                **processes.new_group())
 
 
 def cell_record(cell: Cell, status: str, reason: str | None, child: dict[str, Any], started: str,
@@ -199,9 +199,8 @@ def cell_record(cell: Cell, status: str, reason: str | None, child: dict[str, An
 
 
 def kill(proc: subprocess.Popen[str]) -> None:
-    """SIGKILL the child's whole process group and reap it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    """Kill the child's whole process tree (every OS: bench.processes) and reap it."""
+    processes.kill_tree(proc.pid)
     proc.wait()
 
 
