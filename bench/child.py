@@ -80,6 +80,7 @@ def measure(cell: Cell) -> dict[str, Any]:
         record["status"], record["reason"] = from_exception(exc)
     record |= tf_version(unavailable)
     fields = memory.stop()
+    unavailable |= fields.pop("unavailable", {})
     if backend is not None:
         gpu, why = gpu_memory(backend, cell.device)
         fields |= gpu

@@ -27,7 +27,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from bench import outcome, processes, scaling, store, workers
+from bench import envinfo, outcome, processes, scaling, store, workers
 from bench.cell import Cell
 from bench.errors import UserError
 from bench.matrix import Machine, Planned
@@ -181,7 +181,8 @@ def spawn_child(cell: Cell, log_path: Path, extra_env: dict[str, str] | None = N
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, cwd=REPO, text=True,
                                 encoding="utf-8",
                                 env=child_env(cell, os.environ) | {"BENCH_RUNNER_PID": str(os.getpid()),
-                                                                   "BENCH_SPAWNED_AT": repr(time.time())}
+                                                                   "BENCH_SPAWNED_AT": repr(time.time()),
+                                                                   envinfo.CPU_MODEL_ENV: envinfo.cpu_model()}
                                 | (extra_env or {}),
                                 **processes.new_group())
 
