@@ -50,12 +50,14 @@ def cpu_model() -> str:
 
 
 def cpu_freq_mhz() -> dict[str, float] | None:
-    """Current/min/max clock from the OS (psutil), MHz; None where the OS does not say."""
+    """Current/min/max clock from the OS (psutil), MHz; None where the OS does not say (psutil's 0.0)."""
     try:
         freq = psutil.cpu_freq()
     except (NotImplementedError, OSError):  # some VMs and Apple Silicon expose no frequency
         return None
-    return None if freq is None else {"current": freq.current, "min": freq.min, "max": freq.max}
+    if freq is None:
+        return None
+    return {k: v or None for k, v in (("current", freq.current), ("min", freq.min), ("max", freq.max))}
 
 
 def host_info() -> dict[str, Any]:
