@@ -30,7 +30,7 @@ PLATFORMS: dict[str, tuple[dict[str, str], list[str]]] = {
     "linux-x86_64": ({"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
                       "platform_machine": "x86_64"},
                      # a glibc 2.28 Linux (Debian 10, RHEL 8 and later) takes manylinux_2_17 .. 2_28 wheels
-                     [f"manylinux_2_{minor}_x86_64" for minor in range(28, 16, -1)] + ["manylinux2014_x86_64"]),
+                     [*(f"manylinux_2_{minor}_x86_64" for minor in range(28, 16, -1)), "manylinux2014_x86_64"]),
 }
 
 
