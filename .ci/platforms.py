@@ -21,6 +21,8 @@ from packaging.requirements import Requirement
 
 REPO = Path(__file__).resolve().parents[1]
 PYTHON = "3.11"
+# a glibc 2.28 Linux (Debian 10, RHEL 8 and later) takes manylinux_2_17 .. 2_28 wheels (2014 = 2_17)
+MANYLINUX = [*(f"manylinux_2_{minor}_x86_64" for minor in range(28, 16, -1)), "manylinux2014_x86_64"]
 # name: (marker environment, pip --platform tags)
 PLATFORMS: dict[str, tuple[dict[str, str], list[str]]] = {
     "windows-x86_64": ({"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt",
@@ -28,9 +30,7 @@ PLATFORMS: dict[str, tuple[dict[str, str], list[str]]] = {
     "macos-arm64": ({"sys_platform": "darwin", "platform_system": "Darwin", "os_name": "posix",
                      "platform_machine": "arm64"}, ["macosx_14_0_arm64"]),
     "linux-x86_64": ({"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
-                      "platform_machine": "x86_64"},
-                     # a glibc 2.28 Linux (Debian 10, RHEL 8 and later) takes manylinux_2_17 .. 2_28 wheels
-                     [*(f"manylinux_2_{minor}_x86_64" for minor in range(28, 16, -1)), "manylinux2014_x86_64"]),
+                      "platform_machine": "x86_64"}, MANYLINUX),
 }
 
 
