@@ -71,7 +71,7 @@ def load_or_probe_env(run_dir: Path) -> dict[str, Any]:
     """RUN_DIR/env.json, collected (with the GEMM peaks) when the folder has none yet."""
     path = run_dir / store.ENV
     if path.exists():
-        return json.loads(path.read_text())
+        return json.loads(path.read_text(encoding="utf-8"))
     env = probe_env(peak=True)
     store.write_json(path, env)
     return env
@@ -176,7 +176,7 @@ def spawn_child(cell: Cell, log_path: Path, extra_env: dict[str, str] | None = N
     log_path.parent.mkdir(exist_ok=True)
     cmd = [sys.executable, "-m", "bench.child", json.dumps(cell.config())]
     with open(log_path, "w", encoding="utf-8") as log:
-        log.write(f"# {utc_now()} {shlex.join(cmd)}\n")
+        log.write(f"# {utc_now()} {subprocess.list2cmdline(cmd) if os.name == 'nt' else shlex.join(cmd)}\n")
         log.flush()
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, cwd=REPO, text=True,
                                 encoding="utf-8",
@@ -229,7 +229,7 @@ def peak_fields(record: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
 def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     """The last lines of a cell's log."""
     try:
-        text = path.read_text(errors="replace")
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-lines:])

@@ -26,7 +26,8 @@ FAILED = ("oom", "error", "timeout", "nan")
 def append_record(run_dir: Path, record: dict[str, Any]) -> None:
     """Append one record as one line: a single write, then fsync (a killed runner tears no line)."""
     data = (json.dumps(record, allow_nan=False) + "\n").encode()
-    fd = os.open(run_dir / RESULTS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)  # Windows: no \r\n
+    fd = os.open(run_dir / RESULTS, flags, 0o644)
     try:
         written = os.write(fd, data)
         while written < len(data):  # regular files write whole; this only guards a short write

@@ -108,5 +108,5 @@ def run(args: argparse.Namespace) -> int:
         table.add_row(key, str(result[key]))
     Console().print(table)
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -54,6 +54,31 @@ def test_posix_only_names_are_used_only_behind_a_feature_check():
     assert used == {}
 
 
+def _text_io_without_encoding(tree: ast.Module) -> list[int]:
+    """Lines that open, read or write a file in text mode without naming its encoding (the locale's, cp1252
+    on Windows, would apply)."""
+    lines = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or any(k.arg in ("encoding", None) for k in node.keywords):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in ("read_text", "write_text"):
+            lines.append(node.lineno)
+        elif isinstance(func, ast.Name) and func.id == "open":
+            mode = node.args[1] if len(node.args) > 1 else next(
+                (k.value for k in node.keywords if k.arg == "mode"), ast.Constant("r"))
+            modes = [mode.body, mode.orelse] if isinstance(mode, ast.IfExp) else [mode]
+            if not all(isinstance(m, ast.Constant) and "b" in m.value for m in modes):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_text_files_are_read_and_written_as_utf8():
+    found = {str(p.relative_to(REPO)): lines for p in _sources()
+             if (lines := _text_io_without_encoding(ast.parse(p.read_text(encoding="utf-8"))))}
+    assert found == {}
+
+
 def test_the_simulation_hides_posix_from_our_code_only():
     hook = importblock._simulating_import(__import__)
     ours = {"__file__": str(REPO / "bench" / "x.py"), "__name__": "bench.x"}
