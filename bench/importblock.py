@@ -83,7 +83,8 @@ OURS = frozenset({"bench", "datasets", "models", "tests"})  # the packages whose
 POSIX_MODULES = frozenset({"fcntl", "resource", "termios", "pwd", "grp", "posix"})
 HIDDEN_ATTRS = {
     "os": frozenset({"killpg", "getpgid", "setpgid", "setpgrp", "setsid", "getsid", "fork", "forkpty",
-                     "getuid", "geteuid", "sched_getaffinity", "wait3", "wait4", "WNOHANG"}),
+                     "getuid", "geteuid", "sched_getaffinity", "sched_setaffinity", "wait3", "wait4",
+                     "WNOHANG"}),
     "signal": frozenset({"SIGKILL", "SIGALRM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGCHLD",
                          "SIGSTOP", "SIGCONT", "SIGPIPE", "alarm", "pause", "setitimer", "pthread_kill",
                          "pthread_sigmask", "sigwait", "siginterrupt"}),
@@ -101,11 +102,11 @@ def simulated() -> str | None:
 
 def available(feature: str) -> bool:
     """False for a POSIX-only feature ("pdeathsig", "/proc") this OS lacks or BENCH_SIMULATE hides."""
-    if feature == "/proc":
-        return simulated() is None and Path("/proc/self/status").exists()
-    if feature == "pdeathsig":
-        return simulated() is None and sys.platform.startswith("linux")
-    raise ValueError(f"unknown feature {feature!r}")
+    if feature not in HIDDEN_FEATURES:
+        raise ValueError(f"unknown feature {feature!r}; known: {sorted(HIDDEN_FEATURES)}")
+    if simulated() is not None:
+        return False
+    return Path("/proc/self/status").exists() if feature == "/proc" else sys.platform.startswith("linux")
 
 
 def proc_text(relative: str) -> str | None:
