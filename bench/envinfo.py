@@ -179,7 +179,7 @@ def build_is_cpu_only(info: dict[str, Any]) -> bool:
 
 
 if __name__ == "__main__":
-    out = os.fdopen(os.dup(1), "w")
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # TensorFlow's own prints go to stderr; stdout carries only the JSON
     out.write(json.dumps(collect(peak="--peak" in sys.argv)) + "\n")
     out.flush()

@@ -46,7 +46,8 @@ def utc_now() -> str:
 def probe_env(peak: bool) -> dict[str, Any]:
     """Collect env.json's fingerprint in a subprocess (this process never initialises a backend or GPU)."""
     cmd = [sys.executable, "-m", "bench.envinfo", *(["--peak"] if peak else [])]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=ENV_PROBE_TIMEOUT_S)
+    proc = subprocess.run(cmd, capture_output=True, encoding="utf-8", errors="replace", cwd=REPO,
+                          timeout=ENV_PROBE_TIMEOUT_S)
     if proc.returncode != 0:
         tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
         raise UserError(f"could not collect the environment (a backend's import failed?): {tail}")
