@@ -181,9 +181,9 @@ def spawn_child(cell: Cell, log_path: Path, extra_env: dict[str, str] | None = N
         log.flush()
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, cwd=REPO, text=True,
                                 encoding="utf-8",
-                                env=child_env(cell, os.environ) | {"BENCH_RUNNER_PID": str(os.getpid()),
-                                                                   "BENCH_SPAWNED_AT": repr(time.time()),
-                                                                   envinfo.CPU_MODEL_ENV: envinfo.cpu_model()}
+                                env=child_env(cell, os.environ) | {envinfo.CPU_MODEL_ENV: envinfo.cpu_model(),
+                                                                   "BENCH_RUNNER_PID": str(os.getpid()),
+                                                                   "BENCH_SPAWNED_AT": repr(time.time())}
                                 | (extra_env or {}),
                                 **processes.new_group())
 
