@@ -36,4 +36,4 @@ def dump_expanded(spec: MatrixSpec, planned: list[Planned]) -> str:
 
 def write_expanded(path: Path, spec: MatrixSpec, planned: list[Planned]) -> None:
     """Write RUN_DIR/matrix.toml."""
-    path.write_text(dump_expanded(spec, planned))
+    path.write_text(dump_expanded(spec, planned), encoding="utf-8")

@@ -127,7 +127,7 @@ def load_matrix(name_or_path: str) -> MatrixSpec:
     """Read and validate a matrix file; every unknown key or bad value is a UserError naming it."""
     path = resolve_path(name_or_path)
     try:
-        raw = tomllib.loads(path.read_text())
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{path}: not valid TOML: {exc}") from None
     return parse_matrix(raw, source=str(path), default_name=path.stem)

@@ -114,7 +114,8 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "train_j_per_img": "training energy per image, joules",
     "train_img_per_kwh": "training images per kilowatt-hour",
     # memory
-    "peak_rss_mb": "peak resident memory of the cell's process (kernel VmHWM, else ru_maxrss), MiB",
+    "peak_rss_mb": "peak resident memory of the cell's process (Linux VmHWM, Windows peak working set, "
+                   "macOS ru_maxrss), MiB",
     "rss_timeline_mb": "sampled [seconds, MB] pairs of the process's resident memory",
     "gpu_peak_mb": "peak GPU memory of the backend's allocator, MB: TensorFlow get_memory_info peak, "
                    "torch.cuda.max_memory_allocated, jax memory_stats peak_bytes_in_use (null without a GPU)",

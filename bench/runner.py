@@ -7,11 +7,9 @@ way a child can end into a record, and appends it to RUN_DIR/results.jsonl under
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shlex
-import signal
 import subprocess
 import sys
 import time
@@ -29,7 +27,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from bench import outcome, scaling, store, workers
+from bench import envinfo, outcome, processes, scaling, store, workers
 from bench.cell import Cell
 from bench.errors import UserError
 from bench.matrix import Machine, Planned
@@ -48,7 +46,8 @@ def utc_now() -> str:
 def probe_env(peak: bool) -> dict[str, Any]:
     """Collect env.json's fingerprint in a subprocess (this process never initialises a backend or GPU)."""
     cmd = [sys.executable, "-m", "bench.envinfo", *(["--peak"] if peak else [])]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=ENV_PROBE_TIMEOUT_S)
+    proc = subprocess.run(cmd, capture_output=True, encoding="utf-8", errors="replace", cwd=REPO,
+                          timeout=ENV_PROBE_TIMEOUT_S)
     if proc.returncode != 0:
         tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
         raise UserError(f"could not collect the environment (a backend's import failed?): {tail}")
@@ -73,7 +72,7 @@ def load_or_probe_env(run_dir: Path) -> dict[str, Any]:
     """RUN_DIR/env.json, collected (with the GEMM peaks) when the folder has none yet."""
     path = run_dir / store.ENV
     if path.exists():
-        return json.loads(path.read_text())
+        return json.loads(path.read_text(encoding="utf-8"))
     env = probe_env(peak=True)
     store.write_json(path, env)
     return env
@@ -173,17 +172,20 @@ def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
 
 
 def spawn_child(cell: Cell, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """Start `python -m bench.child` for the cell in its own session, stderr to log_path, stdout piped."""
+    """Start `python -m bench.child` for the cell in its own session/process group (bench.processes),
+    stderr to log_path, stdout piped."""
     log_path.parent.mkdir(exist_ok=True)
     cmd = [sys.executable, "-m", "bench.child", json.dumps(cell.config())]
-    with open(log_path, "w") as log:
-        log.write(f"# {utc_now()} {shlex.join(cmd)}\n")
+    with open(log_path, "w", encoding="utf-8") as log:
+        log.write(f"# {utc_now()} {subprocess.list2cmdline(cmd) if os.name == 'nt' else shlex.join(cmd)}\n")
         log.flush()
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, cwd=REPO, text=True,
-                                env=child_env(cell, os.environ) | {"BENCH_RUNNER_PID": str(os.getpid()),
+                                encoding="utf-8",
+                                env=child_env(cell, os.environ) | {envinfo.CPU_MODEL_ENV: envinfo.cpu_model(),
+                                                                   "BENCH_RUNNER_PID": str(os.getpid()),
                                                                    "BENCH_SPAWNED_AT": repr(time.time())}
                                 | (extra_env or {}),
-                                start_new_session=True)
+                                **processes.new_group())
 
 
 def cell_record(cell: Cell, status: str, reason: str | None, child: dict[str, Any], started: str,
@@ -199,9 +201,8 @@ def cell_record(cell: Cell, status: str, reason: str | None, child: dict[str, An
 
 
 def kill(proc: subprocess.Popen[str]) -> None:
-    """SIGKILL the child's whole process group and reap it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    """Kill the child's whole process tree (every OS: bench.processes) and reap it."""
+    processes.kill_tree(proc.pid)
     proc.wait()
 
 
@@ -229,7 +230,7 @@ def peak_fields(record: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
 def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     """The last lines of a cell's log."""
     try:
-        text = path.read_text(errors="replace")
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-lines:])

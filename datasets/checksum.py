@@ -45,7 +45,7 @@ def _stamp_key(path: Path) -> dict[str, object]:
 def stamp_ok(stamp: Path, path: Path, digest: str) -> bool:
     """True when ``stamp`` records that this exact file (path, size, mtime) matched ``digest``."""
     try:
-        rec = json.loads(stamp.read_text())
+        rec = json.loads(stamp.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     return rec == {**_stamp_key(path), "digest": digest}
@@ -54,4 +54,4 @@ def stamp_ok(stamp: Path, path: Path, digest: str) -> bool:
 def write_stamp(stamp: Path, path: Path, digest: str) -> None:
     """Remember that ``path`` matched ``digest``, so later opens skip hashing gigabytes."""
     stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(json.dumps({**_stamp_key(path), "digest": digest}))
+    stamp.write_text(json.dumps({**_stamp_key(path), "digest": digest}), encoding="utf-8")

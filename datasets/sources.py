@@ -51,7 +51,7 @@ def converted_h5(root: Path, name: str) -> Path:
 
 def _pointer(root: Path, name: str) -> Path | None:
     try:
-        return Path(json.loads((folder(root, name) / POINTER).read_text())["path"])
+        return Path(json.loads((folder(root, name) / POINTER).read_text(encoding="utf-8"))["path"])
     except (OSError, ValueError, KeyError):
         return None
 
@@ -168,7 +168,7 @@ def import_source(root: Path, name: str, src: Path) -> Path:
         src = src.parent
     verify_source(root, name, src, force=True)
     folder(root, name).mkdir(parents=True, exist_ok=True)
-    (folder(root, name) / POINTER).write_text(json.dumps({"path": str(src)}))
+    (folder(root, name) / POINTER).write_text(json.dumps({"path": str(src)}), encoding="utf-8")
     _forget_converted(root, name)
     return prepare(root, name)[0]
 
@@ -192,7 +192,7 @@ def download_named(root: Path, name: str, *, url: str | None = None, quiet: bool
     existing = _reuse_existing(root, name)
     if existing is not None:
         if existing != candidates(root, name)[0]:
-            (folder(root, name) / POINTER).write_text(json.dumps({"path": str(existing)}))
+            (folder(root, name) / POINTER).write_text(json.dumps({"path": str(existing)}), encoding="utf-8")
         return prepare(root, name)[0], f"reused verified {existing}"
     source = spec.files[0]
     dest = folder(root, name) / source.name

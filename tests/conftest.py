@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
+import bench  # noqa: F401 - installs BENCH_SIMULATE's hook before any test module imports (tox -e portable)
+from bench.importblock import posix
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# Tests of POSIX-only behaviour (signals sent to a process, fcntl): skipped on Windows and under
+# BENCH_SIMULATE=windows, saying why.
+needs_posix = pytest.mark.skipif(not posix(), reason="POSIX only (signals/fcntl; native Windows and "
+                                                     "BENCH_SIMULATE=windows lack them)")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist"

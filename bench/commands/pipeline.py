@@ -81,7 +81,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "cpu_s_epochs": [round(v, 2) for v in cpu_s],  # process CPU time, all threads
         "pipeline_img_s": round(sorted(epochs)[len(epochs) // 2], 1),
         "rss_before_mb": round(rss_before_mb, 1),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": None if (peak := peak_rss_mb()) is None else round(peak, 1),
     }
 
 
@@ -108,5 +108,5 @@ def run(args: argparse.Namespace) -> int:
         table.add_row(key, str(result[key]))
     Console().print(table)
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -72,7 +72,8 @@ def load_run(run_dir: Path | str) -> Run:
     notes: list[str] = []
     records = read_records(results, notes)
     env = _read_env(path / "env.json", notes)
-    matrix_text = (path / "matrix.toml").read_text() if (path / "matrix.toml").is_file() else None
+    matrix = path / "matrix.toml"
+    matrix_text = matrix.read_text(encoding="utf-8") if matrix.is_file() else None
     if matrix_text is None:
         notes.append("matrix.toml is missing: the matrix that was run cannot be shown")
     df = to_frame(records, notes)
@@ -86,7 +87,7 @@ def load_run(run_dir: Path | str) -> Run:
 
 def read_records(results: Path, notes: list[str]) -> list[dict]:
     """Parse results.jsonl; a torn last line (a record being written) is skipped with a note."""
-    lines = [(n, s) for n, s in enumerate(results.read_text().splitlines(), 1) if s.strip()]
+    lines = [(n, s) for n, s in enumerate(results.read_text(encoding="utf-8").splitlines(), 1) if s.strip()]
     records = []
     for i, (lineno, text) in enumerate(lines):
         try:
@@ -165,7 +166,7 @@ def _read_env(env_path: Path, notes: list[str]) -> dict:
         notes.append("env.json is missing: the machine is unknown")
         return {}
     try:
-        env = json.loads(env_path.read_text())
+        env = json.loads(env_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError:
         notes.append("env.json is not valid JSON: the machine is unknown")
         return {}

@@ -52,7 +52,7 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
         _md(problems),
     ]
     path = run.path / "summary.md"
-    path.write_text("\n\n".join(parts) + "\n")
+    path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
     return path
 
 

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from tests.bench.conftest import REPO, bench, wait_for
+from tests.conftest import needs_posix
 
 
 @pytest.mark.parametrize("args", [
@@ -35,6 +36,7 @@ def test_existing_run_folder_needs_resume(faults_run):
     assert proc.returncode == 2 and "add --resume" in proc.stderr
 
 
+@needs_posix  # Windows delivers Ctrl-C as a console event (CTRL_C_EVENT), not a signal sent to one process
 def test_ctrl_c_stops_the_cell_and_leaves_a_resumable_folder(tmp_path):
     import psutil
 
