@@ -71,11 +71,11 @@ def machine_of(env: dict[str, Any]) -> Machine:
 
 def load_or_probe_env(run_dir: Path) -> dict[str, Any]:
     """RUN_DIR/env.json, collected (with the GEMM peaks) when the folder has none yet."""
-    path = run_dir / store.ENV
-    if path.exists():
-        return json.loads(path.read_text())
+    env = store.read_env(run_dir)
+    if env is not None:
+        return env
     env = probe_env(peak=True)
-    store.write_json(path, env)
+    store.write_json(run_dir / store.ENV, env)
     return env
 
 
@@ -175,6 +175,7 @@ def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
 def spawn_child(cell: Cell, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """Start `python -m bench.child` for the cell in its own session, stderr to log_path, stdout piped."""
     log_path.parent.mkdir(exist_ok=True)
+    store.keep_previous_log(log_path)
     cmd = [sys.executable, "-m", "bench.child", json.dumps(cell.config())]
     with open(log_path, "w") as log:
         log.write(f"# {utc_now()} {shlex.join(cmd)}\n")

@@ -56,8 +56,9 @@ def run(args: argparse.Namespace) -> int:
                             "or use another --out")
         if price is not None:
             save_price(run_dir, price)
-        if store.repair_tail(run_dir):
-            print(f"note: a torn last line of {run_dir / store.RESULTS} was moved to results.jsonl.torn")
+        set_aside = store.set_aside(run_dir)
+        if set_aside:
+            print(f"note: {set_aside}")
         env = runner.load_or_probe_env(run_dir)
         machine = runner.machine_of(env)
         if saved.exists():
@@ -111,6 +112,8 @@ def _run_dir(out: Path | None, matrix_name: str, resume: bool) -> Path:
     """--out, or a new timestamped folder, or (resume without --out) the latest folder of the matrix."""
     host = socket.gethostname().split(".")[0]
     if out is not None:
+        if out.exists() and not out.is_dir():
+            raise UserError(f"--out {out} is a file, not a folder; give a new folder name or a run folder")
         if resume and not (out / "matrix.toml").exists():
             raise UserError(f"{out} is not a run folder (no matrix.toml); drop --resume to start it")
         return out
