@@ -286,10 +286,11 @@ def _check_setting(key: str, v: Any, where: str) -> None:
 
 
 def _check_model(model: str, where: str) -> None:
-    """UserError naming where, when model is not in the registry (python -m bench models)."""
+    """UserError naming where, when model is not in the registry (python -m bench models). Under the
+    test hook BENCH_FAULT (bench/faults.py) cells may name made-up models: their children fail on purpose."""
     from models.registry import MODELS
 
-    if model not in MODELS:
+    if model not in MODELS and not os.environ.get("BENCH_FAULT"):
         raise UserError(f"{where}: unknown model {model!r}; known models: {', '.join(MODELS)}")
 
 
@@ -303,7 +304,6 @@ def _check_cell(config: dict[str, Any], where: str) -> None:
     for key in ("dataset", "model"):
         if not isinstance(config.get(key), str) or not config[key]:
             raise UserError(f"{where}: {key} must be a non-empty string")
-    _check_model(config["model"], where)
     for key in CELL_AXES:
         if key in config:
             _check_axis_value(key, config[key], where)
