@@ -172,11 +172,14 @@ def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
     return cell_record(cell, status, reason, child, started, wall_s, tail, env)
 
 
-def spawn_child(cell: Cell, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """Start `python -m bench.child` for the cell in its own session, stderr to log_path, stdout piped."""
+def spawn_child(cell: Cell, log_path: Path, extra_env: dict[str, str] | None = None,
+                wrap: Any = None) -> subprocess.Popen[str]:
+    """Start `python -m bench.child` for the cell in its own session, stderr to log_path, stdout piped;
+    wrap(cmd) runs it inside something (a multiworker cell's private network namespace)."""
     log_path.parent.mkdir(exist_ok=True)
     store.keep_previous_log(log_path)
     cmd = [sys.executable, "-m", "bench.child", json.dumps(cell.config())]
+    cmd = wrap(cmd) if wrap else cmd
     with open(log_path, "w") as log:
         log.write(f"# {utc_now()} {shlex.join(cmd)}\n")
         log.flush()
