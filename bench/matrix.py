@@ -127,9 +127,11 @@ def load_matrix(name_or_path: str) -> MatrixSpec:
     """Read and validate a matrix file; every unknown key or bad value is a UserError naming it."""
     path = resolve_path(name_or_path)
     try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {path} ({exc.strerror or exc}); give a matrix .toml file") from None
     return parse_matrix(raw, source=str(path), default_name=path.stem)
 
 
