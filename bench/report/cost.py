@@ -76,8 +76,8 @@ def load_price(run_dir: Path) -> float | None:
     if not path.is_file():
         return None
     try:
-        return parse_price(json.loads(path.read_text())["price_per_kwh"])
-    except (json.JSONDecodeError, KeyError, TypeError, UserError) as exc:
+        return parse_price(json.loads(path.read_text(encoding="utf-8"))["price_per_kwh"])
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, UserError) as exc:
         raise UserError(f"{path} is damaged ({exc}); delete it or pass --price-per-kwh PRICE again") from None
 
 

@@ -73,9 +73,7 @@ def load_run(run_dir: Path | str) -> Run:
     notes: list[str] = []
     records = read_records(results, notes)
     env = _read_env(path / "env.json", notes)
-    matrix_text = (path / "matrix.toml").read_text() if (path / "matrix.toml").is_file() else None
-    if matrix_text is None:
-        notes.append("matrix.toml is missing: the matrix that was run cannot be shown")
+    matrix_text = _read_matrix(path / "matrix.toml", notes)
     df = to_frame(records, notes)
     planned = _planned_cells(matrix_text)
     if planned is not None and len(df) < planned:
@@ -153,11 +151,23 @@ def _read_env(env_path: Path, notes: list[str]) -> dict:
         notes.append("env.json is missing: the machine is unknown")
         return {}
     try:
-        env = json.loads(env_path.read_text())
-    except json.JSONDecodeError:
+        env = json.loads(env_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         notes.append("env.json is not valid JSON: the machine is unknown")
         return {}
     return env if isinstance(env, dict) else {}
+
+
+def _read_matrix(matrix_path: Path, notes: list[str]) -> str | None:
+    """matrix.toml's text; missing or not UTF-8 is a note (the report shows no matrix then)."""
+    if not matrix_path.is_file():
+        notes.append("matrix.toml is missing: the matrix that was run cannot be shown")
+        return None
+    try:
+        return matrix_path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        notes.append("matrix.toml is not UTF-8 text: the matrix that was run cannot be shown")
+        return None
 
 
 def _planned_cells(matrix_text: str | None) -> int | None:

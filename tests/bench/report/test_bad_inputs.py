@@ -79,3 +79,25 @@ def test_report_files_are_written_atomically(make_run, throughput, monkeypatch):
     assert {"report.html", "summary.md", "results.csv"} <= set(written)
     assert not list(run.glob(".*.tmp"))
     json.loads((run / "env.json").read_text())
+
+
+@pytest.mark.parametrize(("name", "note"), [
+    ("env.json", "env.json is not valid JSON"),
+    ("matrix.toml", "matrix.toml is not UTF-8 text"),
+    ("results.jsonl", "line(s) 1 (incomplete: a torn last line) are not records"),
+])
+def test_files_that_are_not_utf8_are_notes_not_tracebacks(make_run, throughput, name, note):
+    from bench.report.load import load_run
+
+    run = make_run([throughput("a", 10.0)])
+    (run / name).write_bytes(b"\xff\xfe")
+    assert any(note in n for n in load_run(run).notes)
+
+
+def test_a_pricing_json_that_is_not_utf8_is_one_line(make_run, throughput):
+    from bench.report.cost import load_price
+
+    run = make_run([throughput("a", 10.0)])
+    (run / "pricing.json").write_bytes(b"\xff")
+    with pytest.raises(UserError, match="pricing.json is damaged"):
+        load_price(run)
