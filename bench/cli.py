@@ -40,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def path_error(exc: OSError) -> str:
+    """One line for a file-system error on a path: what failed where, and what to check."""
+    where = f"{exc.filename} -> {exc.filename2}" if exc.filename2 else str(exc.filename)
+    return (f"{exc.strerror or type(exc).__name__}: {where}; check that path (a file where a folder "
+            "belongs or the reverse, permissions, free space) or give another")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse, dispatch, and turn UserError into one line on stderr with exit status 2."""
     args = build_parser().parse_args(argv)
@@ -47,6 +54,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(args._run(args) or 0)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a path the user gave or made: a file where a folder goes, permissions, space
+        if exc.filename is None:
+            raise
+        print(f"error: {path_error(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -71,3 +71,11 @@ def test_resume_keeps_every_good_record_around_a_corrupt_middle_line(tmp_path: P
     assert "line(s) 2 (not valid JSON)" in capsys.readouterr().out
     ids = [json.loads(line)["cell_id"] for line in (run / "results.jsonl").read_text().splitlines()]
     assert ids[:2] == ["earlier", "later"] and len(ids) == 3
+
+
+def test_a_file_where_the_run_folder_needs_a_folder_is_one_line(tmp_path: Path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "logs").write_text("a file, not the logs folder")
+    _fails(["run", "--matrix", "ci", "--out", str(run)], capsys,
+           f"File exists: {run / 'logs'}; check that path")

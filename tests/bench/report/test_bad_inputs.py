@@ -101,3 +101,16 @@ def test_a_pricing_json_that_is_not_utf8_is_one_line(make_run, throughput):
     (run / "pricing.json").write_bytes(b"\xff")
     with pytest.raises(UserError, match="pricing.json is damaged"):
         load_price(run)
+
+
+def test_a_file_where_the_charts_folder_goes_is_one_line_and_no_stale_report(make_run, throughput, capsys):
+    run = make_run([throughput("a", 10.0)])
+    make.make_report(run)
+    import shutil
+
+    shutil.rmtree(run / "charts")
+    (run / "charts").write_text("in the way")
+    assert main(["report", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: File exists: {run / 'charts'}") and err.count("\n") == 1
+    assert not (run / "report.html").exists()
