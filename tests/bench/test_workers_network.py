@@ -109,6 +109,7 @@ def test_a_local_multiworker_cell_listens_only_inside_its_namespace(tmp_path, mo
     assert record["worker_network"] == workers.PRIVATE
 
 
+@pytest.mark.slow  # it exposes two TensorFlow servers on every interface for ~30 s: CI only
 def test_the_watch_sees_what_the_opt_in_exposes(tmp_path, monkeypatch):
     """The control: the same watch on the host-network path sees TensorFlow listen on every interface
     (0.0.0.0 / ::), which is what the namespace prevents."""
