@@ -75,7 +75,9 @@ def argv_for(places: dict[str, str]) -> st.SearchStrategy[list[str]]:
 
 @pytest.fixture
 def quiet_machine(monkeypatch: pytest.MonkeyPatch, places: dict[str, str]) -> None:
-    """No environment probe (plan), results and data in the test's folder."""
+    """No environment probe (plan), results and data in the test's folder, which is also the working
+    directory (a generated relative path, e.g. --data-dir TEXT, lands there, never in the checkout)."""
+    monkeypatch.chdir(places["base"])
     monkeypatch.setattr(runner, "probe_env", lambda peak: ENV)
     monkeypatch.setattr(run_command, "RESULTS_ROOT", Path(places["base"]) / "results")
     monkeypatch.setenv("BENCH_DATA_DIR", str(Path(places["base"]) / "data"))
