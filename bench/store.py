@@ -19,6 +19,8 @@ ENV = "env.json"
 MATRIX = "matrix.toml"
 LOCK = ".lock"
 FAILED = ("oom", "error", "timeout", "nan")
+WHOLE_FIELDS = ("batch_size", "replicas", "global_batch_size", "per_replica_batch_size", "seed", "epochs",
+                "epochs_run", "best_epoch", "params", "train_examples", "full_epoch_examples", "num_classes")
 
 
 def append_record(run_dir: Path, record: dict[str, Any]) -> None:
@@ -37,7 +39,7 @@ def append_record(run_dir: Path, record: dict[str, Any]) -> None:
 def parse_line(text: str) -> tuple[dict[str, Any] | None, str]:
     """(record, "") when a results.jsonl line is a record, else (None, why). The one rule for the run
     (resume) and the reports alike: a record is a JSON object with a string cell_id and status whose
-    numeric fields are numbers or null."""
+    numeric fields are numbers or null (counts whole numbers; threads a count or "auto")."""
     try:
         record = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
@@ -51,6 +53,12 @@ def parse_line(text: str) -> tuple[dict[str, Any] | None, str]:
         value = record.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             return None, f"{key} is {value!r}, not a number"
+        if key in WHOLE_FIELDS and value is not None and not float(value).is_integer():
+            return None, f"{key} is {value!r}, not a whole number"
+    for key in ("threads", "inter_threads"):
+        value = record.get(key, "auto")
+        if value not in ("auto", None) and (isinstance(value, bool) or not isinstance(value, int)):
+            return None, f"{key} is {value!r}, not a count or 'auto'"
     return record, ""
 
 

@@ -48,6 +48,8 @@ def _line(**record):
     (_line(status="ok"), "no cell_id"),
     (_line(cell_id="b", status="ok", batch_size="32"), "batch_size is '32', not a number"),
     (_line(cell_id="b", status="ok", train_img_s=True), "train_img_s is True, not a number"),
+    (_line(cell_id="b", status="ok", batch_size=1.5), "batch_size is 1.5, not a whole number"),
+    (_line(cell_id="b", status="ok", threads="many"), "threads is 'many', not a count or 'auto'"),
 ])
 def test_a_bad_middle_line_is_one_rule_for_resume_and_report(tmp_path, bad, why):
     """The same line is left out by the runner's reads and the report's, and set aside (moved to
