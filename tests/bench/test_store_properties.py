@@ -22,8 +22,11 @@ json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
 good_records = st.builds(
     lambda i, status, fields: {"cell_id": f"cell{i}", "status": status, **fields},
     st.integers(0, 5), st.sampled_from(["ok", "error", "skipped", "timeout"]),
-    st.dictionaries(st.sampled_from(["batch_size", "train_img_s", "wall_s", "seed"]),
-                    st.one_of(st.none(), st.integers(1, 512), st.floats(0, 1e5)), max_size=3))
+    st.dictionaries(st.sampled_from(["batch_size", "train_img_s", "wall_s", "seed", "dataset", "model",
+                                     "mode", "precision", "device", "strategy", "threads", "synthetic",
+                                     "history", "per_class", "unavailable"]),
+                    st.one_of(st.none(), st.integers(1, 512), st.floats(0, 1e5), scalars, json_values),
+                    max_size=4))
 bad_records = st.one_of(
     st.text(max_size=40).filter(lambda t: "\n" not in t and "\r" not in t),  # any text
     json_values.map(json.dumps),  # JSON that is not a record
