@@ -72,6 +72,9 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "input_feed": "what fed the model: tf.data (the pipeline modes) or numpy (keras PyDataset over h5py, "
                   "no TensorFlow)",
     "unavailable": "{measurement: reason} for trackers that could not measure here",
+    "worker_network": "multiworker: where the workers' TensorFlow servers listened: a private network "
+                      "namespace (unreachable from other hosts), the host network (opted in with "
+                      "--expose-workers), or the user's TF_CONFIG cluster",
     # model
     "params": "trainable + non-trainable parameters",
     "forward_flops_per_image": "forward-pass FLOPs per image (multiply-add = 2 FLOPs)",

@@ -70,11 +70,11 @@ def machine_of(env: dict[str, Any]) -> Machine:
 
 def load_or_probe_env(run_dir: Path) -> dict[str, Any]:
     """RUN_DIR/env.json, collected (with the GEMM peaks) when the folder has none yet."""
-    path = run_dir / store.ENV
-    if path.exists():
-        return json.loads(path.read_text(encoding="utf-8"))
+    env = store.read_env(run_dir)
+    if env is not None:
+        return env
     env = probe_env(peak=True)
-    store.write_json(path, env)
+    store.write_json(run_dir / store.ENV, env)
     return env
 
 
@@ -171,11 +171,15 @@ def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
     return cell_record(cell, status, reason, child, started, wall_s, tail, env)
 
 
-def spawn_child(cell: Cell, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+def spawn_child(cell: Cell, log_path: Path, extra_env: dict[str, str] | None = None,
+                wrap: Any = None) -> subprocess.Popen[str]:
     """Start `python -m bench.child` for the cell in its own session/process group (bench.processes),
-    stderr to log_path, stdout piped."""
+    stderr to log_path, stdout piped; wrap(cmd) runs it inside something (a multiworker cell's private
+    network namespace)."""
     log_path.parent.mkdir(exist_ok=True)
+    store.keep_previous_log(log_path)
     cmd = [sys.executable, "-m", "bench.child", json.dumps(cell.config())]
+    cmd = wrap(cmd) if wrap else cmd
     with open(log_path, "w", encoding="utf-8") as log:
         log.write(f"# {utc_now()} {subprocess.list2cmdline(cmd) if os.name == 'nt' else shlex.join(cmd)}\n")
         log.flush()

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import h5py
 
-from bench.errors import UserError
+from bench.errors import UserError, notice
 from datasets import checksum, convert, paths
 from datasets.download import download
+from datasets.h5store import inspect_h5
 from datasets.specs import SPECS, DatasetSpec, SourceFile
 
 CONVERTED = ("mnist", "cifar10", "digits")
@@ -135,8 +136,9 @@ def prepare(root: Path, name: str) -> tuple[Path, bool]:
     if name in CONVERTED:
         h5 = converted_h5(root, name)
         if h5.exists():
-            with h5py.File(h5, "r") as f:
-                return h5, bool(f.attrs.get("verified", False))
+            ready = _converted_ok(root, name, h5)
+            if ready is not None:
+                return h5, ready
         if spec.bundled:
             return convert.convert(name, Path(), h5, verified=False), False
     found = candidates(root, name)
@@ -146,6 +148,20 @@ def prepare(root: Path, name: str) -> tuple[Path, bool]:
     if name in CONVERTED:
         return convert.convert(name, found[0], converted_h5(root, name), verified=True), True
     return found[0], True
+
+
+def _converted_ok(root: Path, name: str, h5: Path) -> bool | None:
+    """The converted file's `verified` attribute when it reads whole; None (file and its splits removed,
+    so it is converted again from its source) when it is damaged."""
+    try:
+        inspect_h5(h5)
+        with h5py.File(h5, "r") as f:
+            return bool(f.attrs.get("verified", False))
+    except (UserError, OSError):
+        notice(f"{h5} is damaged (truncated or corrupt); removed it and its splits, converting it again "
+               "from its source")
+        _forget_converted(root, name)
+        return None
 
 
 def _forget_converted(root: Path, name: str) -> None:

@@ -88,3 +88,13 @@ def test_download_offline_is_one_line_naming_the_import(tmp_path):
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
     assert "python -m bench datasets import mnist" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "run" / "results.jsonl").exists()
+
+
+def test_a_line_break_typed_into_an_argument_stays_on_the_one_error_line(capsys):
+    from bench.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["plan", "--matrix", "ci", "a\nb"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err == "error: python -m bench: unrecognized arguments: a\\nb (see --help)\n"

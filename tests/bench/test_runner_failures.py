@@ -90,9 +90,13 @@ def test_resume_runs_nothing_more_and_retry_reruns_only_failed(faults_run, tmp_p
     proc = bench("run", "--resume", "--out", str(run))
     assert proc.returncode == 0, proc.stderr
     assert len(records(run)) == 8
+    hang_id = next(r["cell_id"] for r in records(run) if r["model"] == "m_hang")
+    first_log = (run / "logs" / f"{hang_id}.log").read_text()
     proc = bench("run", "--retry", "failed", "--out", str(run), env={"BENCH_FAULT": FAULTS.replace(
         "hang@m_hang", "raise@m_hang")})
     assert proc.returncode == 0, proc.stderr
+    assert (run / "logs" / f"{hang_id}.attempt1.log").read_text() == first_log  # the failed try's log
+    assert (run / "logs" / f"{hang_id}.log").read_text() != first_log
     recs = records(run)
     rerun = [r["model"] for r in recs[8:]]
     assert sorted(rerun) == sorted(["m_raise", "m_abort", "m_sigkill", "m_memory", "m_nan", "m_hang"])
