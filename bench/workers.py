@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench import outcome
+from bench import outcome, processes
 from bench.cell import Cell
 from bench.errors import UserError
 
@@ -105,8 +105,7 @@ class PrivateNetwork(contextlib.AbstractContextManager["PrivateNetwork"]):
         try:
             holder.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(holder.pid, 9)
+            processes.kill_tree(holder.pid)
             holder.wait()
 
 
@@ -117,8 +116,7 @@ def _readline(proc: subprocess.Popen[str], timeout_s: float) -> str:
         try:
             line = future.result(timeout=timeout_s).strip()
         except concurrent.futures.TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, 9)
+            processes.kill_tree(proc.pid)
             return f"no answer within {timeout_s:g}s"
     if line:
         return line

@@ -63,7 +63,8 @@ def _text_io_without_encoding(tree: ast.Module) -> list[int]:
             continue
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in ("read_text", "write_text"):
-            lines.append(node.lineno)
+            if not (isinstance(func.value, ast.Name) and func.value.id == "atomic"):  # bench.atomic: UTF-8
+                lines.append(node.lineno)
         elif isinstance(func, ast.Name) and func.id == "open":
             mode = node.args[1] if len(node.args) > 1 else next(
                 (k.value for k in node.keywords if k.arg == "mode"), ast.Constant("r"))
