@@ -1,7 +1,7 @@
 """The cell's Keras backend in its own process: import it with the cell's settings, check the device.
 
 bench.settings.child_env already put KERAS_BACKEND and device visibility in the environment (cpu cells:
-CUDA_VISIBLE_DEVICES="" and JAX_PLATFORMS=cpu; jax gpu cells: JAX_PLATFORMS=cuda, so JAX fails rather
+CUDA_VISIBLE_DEVICES=-1 and JAX_PLATFORMS=cpu; jax gpu cells: JAX_PLATFORMS=cuda, so JAX fails rather
 than fall back to the CPU). Per backend, what the cell's thread settings mean:
 
 - tensorflow: threads / inter_threads are TensorFlow's intra-/inter-op thread pools.

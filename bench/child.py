@@ -21,13 +21,14 @@ import psutil
 from bench.cell import Cell
 from bench.faults import fault_for, inject
 from bench.outcome import from_exception
+from bench.processes import die_with
 from bench.trackers.memory import MemoryTracker, gpu_memory
 
 
 def main(argv: list[str]) -> NoReturn:
     """Run the cell given as JSON in argv[1]; print its record; exit 0 whenever a record was printed."""
     _die_with_runner()
-    record_out = os.fdopen(os.dup(1), "w")
+    record_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # stray prints (Keras, TF) go to the log, never into the record stream
     cell = Cell.from_dict(json.loads(argv[1]))
     record = measure(cell)
@@ -49,18 +50,11 @@ def finite(value: Any) -> Any:
 
 
 def _die_with_runner() -> None:
-    """Ask Linux to SIGKILL this process when its runner dies, so a killed runner leaves no cell
+    """Exit when the runner dies (bench.processes.die_with, every OS), so a killed runner leaves no cell
     running behind it (a resumed runner would otherwise run two cells at once)."""
     runner = os.environ.get("BENCH_RUNNER_PID")
-    if not runner or not sys.platform.startswith("linux"):
-        return
-    import ctypes
-    import signal
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if os.getppid() != int(runner):  # the runner died before prctl took effect
-        os._exit(1)
+    if runner:
+        die_with(int(runner))
 
 
 def measure(cell: Cell) -> dict[str, Any]:
@@ -86,6 +80,7 @@ def measure(cell: Cell) -> dict[str, Any]:
         record["status"], record["reason"] = from_exception(exc)
     record |= tf_version(unavailable)
     fields = memory.stop()
+    unavailable |= fields.pop("unavailable", {})
     if backend is not None:
         gpu, why = gpu_memory(backend, cell.device)
         fields |= gpu

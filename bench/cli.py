@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a bad flag is one line (`error: ...`, exit 2) like every other user error."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"error: {self.prog}: {message} (see --help)\n")
+        self.exit(2, f"error: {one_line(f'{self.prog}: {message}')} (see --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,13 +40,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(message: str) -> str:
+    """The message on one line: line breaks (from a path or value the user typed) written as \\n."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def path_error(exc: OSError) -> str:
+    """One line for a file-system error on a path: what failed where, and what to check."""
+    where = f"{exc.filename} -> {exc.filename2}" if exc.filename2 else str(exc.filename)
+    return (f"{exc.strerror or type(exc).__name__}: {where}; check that path (a file where a folder "
+            "belongs or the reverse, permissions, free space) or give another")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse, dispatch, and turn UserError into one line on stderr with exit status 2."""
     args = build_parser().parse_args(argv)
     try:
         return int(args._run(args) or 0)
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a path the user gave or made: a file where a folder goes, permissions, space
+        if exc.filename is None:
+            raise
+        print(f"error: {one_line(path_error(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -10,6 +10,7 @@ subprocess so that its own process never initialises TensorFlow or a GPU.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -18,6 +19,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+import cpuinfo
 import psutil
 
 from bench.importblock import blocked, installed
@@ -27,16 +29,35 @@ PACKAGES = ("tensorflow", "tensorflow-cpu", "keras", "jax", "jaxlib", "torch", "
             "scikit-learn", "nvidia-ml-py")
 
 
+CPU_MODEL_ENV = "BENCH_CPU_MODEL"  # the runner's answer, handed to each cell (py-cpuinfo takes ~1.5 s)
+CPU_KEYS = ("brand_raw", "vendor_id_raw", "arch", "bits", "count", "family", "model", "stepping",
+            "hz_advertised_friendly", "hz_actual_friendly", "l2_cache_size", "l3_cache_size", "flags")
+
+
+@functools.cache
+def cpu_details() -> dict[str, Any]:
+    """The CPU as py-cpuinfo reads it on each OS (CPUID, /proc/cpuinfo, sysctl, the Windows registry):
+    model, vendor, flags (avx2, avx512f, ...), advertised/actual clock, caches."""
+    info = cpuinfo.get_cpu_info()
+    return {k: info[k] for k in CPU_KEYS if k in info}
+
+
 def cpu_model() -> str:
-    """The CPU's model name (/proc/cpuinfo on Linux, else platform.processor())."""
+    """The CPU's model name: BENCH_CPU_MODEL when the runner set it, else py-cpuinfo's (on Windows
+    platform.processor() says only "Intel64 Family 6 Model ...", on Apple Silicon "arm")."""
+    return (os.environ.get(CPU_MODEL_ENV) or cpu_details().get("brand_raw") or platform.processor()
+            or platform.machine())
+
+
+def cpu_freq_mhz() -> dict[str, float] | None:
+    """Current/min/max clock from the OS (psutil), MHz; None where the OS does not say (psutil's 0.0)."""
     try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+        freq = psutil.cpu_freq()
+    except (NotImplementedError, OSError):  # some VMs and Apple Silicon expose no frequency
+        return None
+    if freq is None:
+        return None
+    return {k: v or None for k, v in (("current", freq.current), ("min", freq.min), ("max", freq.max))}
 
 
 def host_info() -> dict[str, Any]:
@@ -46,6 +67,8 @@ def host_info() -> dict[str, Any]:
         "os": platform.platform(),
         "python": sys.version.split()[0],
         "cpu_model": cpu_model(),
+        "cpu": cpu_details(),
+        "cpu_freq_mhz": cpu_freq_mhz(),
         "logical_cores": psutil.cpu_count(logical=True),
         "physical_cores": psutil.cpu_count(logical=False),
         "ram_gb": round(psutil.virtual_memory().total / 2**30, 2),
@@ -159,7 +182,7 @@ def build_is_cpu_only(info: dict[str, Any]) -> bool:
 
 
 if __name__ == "__main__":
-    out = os.fdopen(os.dup(1), "w")
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # TensorFlow's own prints go to stderr; stdout carries only the JSON
     out.write(json.dumps(collect(peak="--peak" in sys.argv)) + "\n")
     out.flush()

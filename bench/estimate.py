@@ -15,7 +15,7 @@ def earlier_wall_s(results_root: Path, hostname: str) -> dict[str, float]:
     by_id: dict[str, list[float]] = {}
     for env_path in sorted(results_root.glob(f"*/{store.ENV}")):
         try:
-            if json.loads(env_path.read_text()).get("hostname") != hostname:
+            if json.loads(env_path.read_text(encoding="utf-8")).get("hostname") != hostname:
                 continue
         except (OSError, json.JSONDecodeError):
             continue

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench import atomic
 from bench.matrix import MatrixSpec, Planned
 
 
@@ -36,4 +37,4 @@ def dump_expanded(spec: MatrixSpec, planned: list[Planned]) -> str:
 
 def write_expanded(path: Path, spec: MatrixSpec, planned: list[Planned]) -> None:
     """Write RUN_DIR/matrix.toml."""
-    path.write_text(dump_expanded(spec, planned))
+    atomic.write_text(path, dump_expanded(spec, planned))

@@ -2,8 +2,10 @@
 
 BENCH_FAULT="KIND[@MATCH],..." makes every child whose cell_id contains MATCH (all when no @MATCH)
 fail as KIND: ``raise`` (a Python exception), ``abort`` (SIGABRT), ``sigkill`` (killed like the
-kernel's OOM killer does), ``memory`` (a real MemoryError under a tight RLIMIT_AS), ``hang`` (sleeps
-until the runner's timeout) or ``nan`` (a NaN loss, through the same check the scenarios use).
+kernel's OOM killer does: psutil's kill, SIGKILL on POSIX, TerminateProcess on Windows), ``memory`` (a
+real MemoryError under a tight RLIMIT_AS; where there is no RLIMIT_AS, i.e. Windows, a MemoryError raised
+outright, saying so), ``hang`` (sleeps until the runner's timeout) or ``nan`` (a NaN loss, through the
+same check the scenarios use).
 A multiworker cell's workers match as ``CELL_ID#workerN`` (N = BENCH_WORKER, set by bench.workers), so
 ``raise@#worker1`` fails worker 1 of every multiworker cell.
 """
@@ -11,8 +13,6 @@ A multiworker cell's workers match as ``CELL_ID#workerN`` (N = BENCH_WORKER, set
 from __future__ import annotations
 
 import os
-import resource
-import signal
 import time
 
 KINDS = ("raise", "abort", "sigkill", "memory", "hang", "nan")
@@ -43,8 +43,14 @@ def inject(kind: str) -> None:
     if kind == "abort":
         os.abort()
     if kind == "sigkill":
-        os.kill(os.getpid(), signal.SIGKILL)
+        import psutil
+
+        psutil.Process().kill()
     if kind == "memory":
+        try:
+            import resource
+        except ModuleNotFoundError:  # Windows has no RLIMIT_AS (nor does BENCH_SIMULATE=windows)
+            raise MemoryError("fault injected by BENCH_FAULT=memory (no RLIMIT_AS on this OS)") from None
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         resource.setrlimit(resource.RLIMIT_AS, (_address_space() + 256 * 2**20, hard))
         blocks = [bytearray(64 * 2**20) for _ in range(1024)]

@@ -128,9 +128,11 @@ def load_matrix(name_or_path: str) -> MatrixSpec:
     """Read and validate a matrix file; every unknown key or bad value is a UserError naming it."""
     path = resolve_path(name_or_path)
     try:
-        raw = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {path} ({exc.strerror or exc}); give a matrix .toml file") from None
     return parse_matrix(raw, source=str(path), default_name=path.stem)
 
 
@@ -214,6 +216,7 @@ def _check_axis_value(key: str, v: Any, where: str) -> None:
             return
         if not isinstance(v, str) or "/" not in v or not all(v.rsplit("/", 1)):
             raise bad('"seed" or "dataset/model" strings such as "galaxy10/densenet121"')
+        _check_model(v.rsplit("/", 1)[1], where)
     elif key == "data" and v not in DATA_KINDS:
         raise bad(" or ".join(DATA_KINDS))
     elif key == "device" and not (v in ("cpu", "all") or re.fullmatch(r"gpu:\d+", str(v))):
@@ -289,11 +292,47 @@ def _check_setting(key: str, v: Any, where: str) -> None:
         raise UserError(f"{where}: {key} = {v!r} is not valid; expected {want}")
 
 
+def _check_model(model: str, where: str) -> None:
+    """UserError naming where, when model is not in the registry (python -m bench models). Under the
+    test hook BENCH_FAULT (bench/faults.py) cells may name made-up models: their children fail on purpose."""
+    from models.registry import MODELS
+
+    if model not in MODELS and not os.environ.get("BENCH_FAULT"):
+        raise UserError(f"{where}: unknown model {model!r}; known models: {', '.join(MODELS)}")
+
+
+CELL_AXES = ("device", "backend", "strategy", "replicas", "threads", "inter_threads", "precision",
+             "jit_compile", "pipeline", "mode", "seed", "timeout_s", "oversubscribe")
+
+
+def _check_cell(config: dict[str, Any], where: str) -> None:
+    """An expanded [[cells]] table's values checked as the [axes] and per-mode settings are (a hand-edited
+    or generated matrix.toml gets no value the axes would refuse)."""
+    for key in ("dataset", "model"):
+        if not isinstance(config.get(key), str) or not config[key]:
+            raise UserError(f"{where}: {key} must be a non-empty string")
+    for key in CELL_AXES:
+        if key in config:
+            _check_axis_value(key, config[key], where)
+    concrete = {"batch_size": config.get("batch_size", 1), "epochs": config.get("epochs") or 1}
+    for key, value in concrete.items():  # expanded: "recipe" was already resolved to a number
+        if not _positive_int(value):
+            raise UserError(f"{where}: {key} = {value!r} is not valid; expected a positive integer")
+    if "all" in (config.get("device"), config.get("threads")):
+        raise UserError(f'{where}: device/threads = "all" is an [axes] value; a cell names one')
+    for key in SETTING_KEYS:
+        if config.get(key) is not None:
+            _check_setting(key, config[key], where)
+    if config.get("stands_for") is not None and not isinstance(config["stands_for"], str):
+        raise UserError(f"{where}: stands_for must be a dataset name")
+
+
 def _parse_cells(cells: Any, source: str) -> list[Cell]:
-    """Cells of an expanded matrix file."""
+    """Cells of an expanded matrix file, each value validated as the axes' are."""
     out = []
     for i, table in enumerate(_table_list(cells, f"{source} cells")):
         config = {k: v for k, v in table.items() if k not in ("cell_id", "skip_reason")}
+        _check_cell(config, f"{source} [[cells]] #{i + 1}")
         try:
             cell = Cell(**config)
         except TypeError as exc:

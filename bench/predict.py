@@ -82,7 +82,7 @@ def load_priors(root: Path = EXAMPLES) -> Priors:
             if value is not None:
                 target[model] = value
     priors.precision_speed = precision_speeds(records)
-    envs = [json.loads(path.read_text()) for path in root.glob("*/env.json")]
+    envs = [json.loads(path.read_text(encoding="utf-8")) for path in root.glob("*/env.json")]
     peaks = [env.get("peak_gflop_s", {}).get("cpu") for env in envs]
     priors.peak_gflop_s = _median([p for p in peaks if p])
     setups = list(priors.setup_s.values())
@@ -92,7 +92,7 @@ def load_priors(root: Path = EXAMPLES) -> Priors:
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _settings(r: dict[str, Any]) -> tuple:

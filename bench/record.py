@@ -83,6 +83,9 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "input_feed": "what fed the model: tf.data (the pipeline modes) or numpy (keras PyDataset over h5py, "
                   "no TensorFlow)",
     "unavailable": "{measurement: reason} for trackers that could not measure here",
+    "worker_network": "multiworker: where the workers' TensorFlow servers listened: a private network "
+                      "namespace (unreachable from other hosts), the host network (opted in with "
+                      "--expose-workers), or the user's TF_CONFIG cluster",
     # model
     "params": "trainable + non-trainable parameters",
     "forward_flops_per_image": "forward-pass FLOPs per image (multiply-add = 2 FLOPs)",
@@ -129,7 +132,8 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "train_j_per_img": "training energy per image, joules",
     "train_img_per_kwh": "training images per kilowatt-hour",
     # memory
-    "peak_rss_mb": "peak resident memory of the cell's process (kernel VmHWM, else ru_maxrss), MiB",
+    "peak_rss_mb": "peak resident memory of the cell's process (Linux VmHWM, Windows peak working set, "
+                   "macOS ru_maxrss), MiB",
     "rss_timeline_mb": "sampled [seconds, MB] pairs of the process's resident memory",
     "gpu_peak_mb": "peak GPU memory of the backend's allocator, MB: TensorFlow get_memory_info peak, "
                    "torch.cuda.max_memory_allocated, jax memory_stats peak_bytes_in_use (null without a GPU)",

@@ -7,11 +7,9 @@ way a child can end into a record, and appends it to RUN_DIR/results.jsonl under
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shlex
-import signal
 import subprocess
 import sys
 import time
@@ -29,7 +27,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from bench import maxbatch, outcome, scaling, store, workers
+from bench import envinfo, maxbatch, outcome, processes, scaling, store, workers
 from bench.cell import Cell
 from bench.datacheck import DATA_SKIP_PREFIX
 from bench.errors import UserError
@@ -51,7 +49,8 @@ def utc_now() -> str:
 def probe_env(peak: bool) -> dict[str, Any]:
     """Collect env.json's fingerprint in a subprocess (this process never initialises a backend or GPU)."""
     cmd = [sys.executable, "-m", "bench.envinfo", *(["--peak"] if peak else [])]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=ENV_PROBE_TIMEOUT_S)
+    proc = subprocess.run(cmd, capture_output=True, encoding="utf-8", errors="replace", cwd=REPO,
+                          timeout=ENV_PROBE_TIMEOUT_S)
     if proc.returncode != 0:
         tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
         raise UserError(f"could not collect the environment (a backend's import failed?): {tail}")
@@ -74,11 +73,11 @@ def machine_of(env: dict[str, Any]) -> Machine:
 
 def load_or_probe_env(run_dir: Path) -> dict[str, Any]:
     """RUN_DIR/env.json, collected (with the GEMM peaks) when the folder has none yet."""
-    path = run_dir / store.ENV
-    if path.exists():
-        return json.loads(path.read_text())
+    env = store.read_env(run_dir)
+    if env is not None:
+        return env
     env = probe_env(peak=True)
-    store.write_json(path, env)
+    store.write_json(run_dir / store.ENV, env)
     return env
 
 
@@ -230,18 +229,25 @@ def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
     return cell_record(cell, status, reason, child, started, wall_s, tail, env)
 
 
-def spawn_child(cell: Cell, log_path: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """Start `python -m bench.child` for the cell in its own session, stderr to log_path, stdout piped."""
+def spawn_child(cell: Cell, log_path: Path, extra_env: dict[str, str] | None = None,
+                wrap: Any = None) -> subprocess.Popen[str]:
+    """Start `python -m bench.child` for the cell in its own session/process group (bench.processes),
+    stderr to log_path, stdout piped; wrap(cmd) runs it inside something (a multiworker cell's private
+    network namespace)."""
     log_path.parent.mkdir(exist_ok=True)
+    store.keep_previous_log(log_path)
     cmd = [sys.executable, "-m", "bench.child", json.dumps(cell.config())]
-    with open(log_path, "w") as log:
-        log.write(f"# {utc_now()} {shlex.join(cmd)}\n")
+    cmd = wrap(cmd) if wrap else cmd
+    with open(log_path, "w", encoding="utf-8") as log:
+        log.write(f"# {utc_now()} {subprocess.list2cmdline(cmd) if os.name == 'nt' else shlex.join(cmd)}\n")
         log.flush()
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, cwd=REPO, text=True,
-                                env=child_env(cell, os.environ) | {"BENCH_RUNNER_PID": str(os.getpid()),
+                                encoding="utf-8",
+                                env=child_env(cell, os.environ) | {envinfo.CPU_MODEL_ENV: envinfo.cpu_model(),
+                                                                   "BENCH_RUNNER_PID": str(os.getpid()),
                                                                    "BENCH_SPAWNED_AT": repr(time.time())}
                                 | (extra_env or {}),
-                                start_new_session=True)
+                                **processes.new_group())
 
 
 def cell_record(cell: Cell, status: str, reason: str | None, child: dict[str, Any], started: str,
@@ -257,9 +263,8 @@ def cell_record(cell: Cell, status: str, reason: str | None, child: dict[str, An
 
 
 def kill(proc: subprocess.Popen[str]) -> None:
-    """SIGKILL the child's whole process group and reap it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
+    """Kill the child's whole process tree (every OS: bench.processes) and reap it."""
+    processes.kill_tree(proc.pid)
     proc.wait()
 
 
@@ -287,7 +292,7 @@ def peak_fields(record: dict[str, Any], env: dict[str, Any]) -> dict[str, Any]:
 def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     """The last lines of a cell's log."""
     try:
-        text = path.read_text(errors="replace")
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-lines:])

@@ -13,6 +13,8 @@ from typing import Any
 
 from bench.cell import Cell
 
+NO_GPU = "-1"  # CUDA lists no device from an invalid index on; "" would unset the variable on Windows
+
 
 def child_env(cell: Cell, base: Mapping[str, str]) -> dict[str, str]:
     """The environment a cell's process must start with (Keras backend, device visibility, quiet logs)."""
@@ -54,9 +56,10 @@ def import_tensorflow(cell: Cell) -> Any:
 
 
 def visible_gpus(cell: Cell) -> str:
-    """CUDA_VISIBLE_DEVICES for the cell: none (cpu), gpu:N, or gpu:N..N+replicas-1 (mirrored on GPUs)."""
+    """CUDA_VISIBLE_DEVICES for the cell: none (cpu: "-1", since on Windows an empty value deletes the
+    variable and every GPU shows), gpu:N, or gpu:N..N+replicas-1 (mirrored on GPUs)."""
     if cell.device == "cpu":
-        return ""
+        return NO_GPU
     first = int(cell.device.split(":")[1])
     count = cell.replicas if cell.strategy == "mirrored" else 1
     return ",".join(str(i) for i in range(first, first + count))

@@ -6,34 +6,167 @@ logs/CELL.log; worker i: logs/CELL.worker{i}.log) and one shared timeout. When o
 others (blocked in a collective, waiting for it) are killed and the cell's record is a failed one
 naming the worker and its reason; Ctrl-C kills them all. The chief's record is the cell's record.
 
+Off the network: TensorFlow's gRPC servers listen on every interface whatever TF_CONFIG's address
+says, unauthenticated, and run any graph they are sent. So a local cell's workers run together in a
+private user + network namespace (PrivateNetwork: ``unshare --user --map-root-user --net`` holds it,
+loopback up, each worker enters it with ``nsenter``): nothing outside the namespace can reach them,
+and its ports are all free, so fixed ports (BASE_PORT + i) have no race with other programs. Where
+the OS refuses namespaces, local multiworker cells are refused unless the user opts in
+(``bench run --expose-workers``: host network, free ports); each record's worker_network says which.
+
 Spanning machines: when the runner itself starts with a TF_CONFIG in its environment (the user's,
 naming every machine's worker), a multiworker cell runs only this machine's worker under that
 TF_CONFIG; its cluster must have `replicas` workers, and only the chief's runner writes the record.
+Those workers are on the user's network, behind the user's firewall.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
 import json
 import os
+import shutil
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench import outcome
+from bench import outcome, processes
 from bench.cell import Cell
 from bench.errors import UserError
 
 HOST = "127.0.0.1"
 NOT_RECORDED = "ran as a worker (the chief's runner records it)"
+BASE_PORT = 20000  # worker i listens on BASE_PORT + i inside its cell's own namespace (all ports free)
+EXPOSE_ENV = "BENCH_EXPOSE_WORKERS"  # "1": `bench run --expose-workers` allowed the host network
+PRIVATE = "private network namespace (loopback only, unreachable from other hosts)"
+EXPOSED = ("host network, opted in with --expose-workers (TensorFlow's gRPC servers listened on every "
+           "interface for the cell's duration)")
+USER_CLUSTER = "the user's TF_CONFIG cluster (their network and firewall)"
+EXPOSE_HELP = ("run local multiworker cells on the host network where this OS cannot give them a private "
+               "network namespace (unshare --user --net): their TensorFlow gRPC servers then listen on "
+               "every interface, unauthenticated, for the cell's duration, so anyone who can reach this "
+               "machine can run code in them; use it only on a trusted network or behind a firewall "
+               "(each such record says so in worker_network)")
+# The namespace's holder: brings loopback up (SIOCGIFFLAGS / SIOCSIFFLAGS, IFF_UP), says ready, and
+# lives until its stdin closes (the runner closes it after the cell, or dies).
+_HOLDER = """
+import fcntl, socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+flags = struct.unpack("16sH", fcntl.ioctl(s, 0x8913, struct.pack("16sH", b"lo", 0)))[1]
+fcntl.ioctl(s, 0x8914, struct.pack("16sH", b"lo", flags | 1))
+print("ready", flush=True)
+sys.stdin.read()
+"""
+HOLDER_TIMEOUT_S = 30.0
+
+
+class NamespaceUnavailable(Exception):
+    """This OS (or its policy) gives this user no private user + network namespace."""
+
+
+class PrivateNetwork(contextlib.AbstractContextManager["PrivateNetwork"]):
+    """A private user + network namespace with loopback up, held open by one process for a cell's
+    workers, who join it through ``wrap(cmd)``; closed (its holder ended) on exit."""
+
+    def __init__(self) -> None:
+        self.holder: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> PrivateNetwork:
+        tools = [shutil.which(t) for t in ("unshare", "nsenter")]
+        if not all(tools):
+            raise NamespaceUnavailable("unshare/nsenter (util-linux) not found")
+        cmd = [tools[0], "--user", "--map-root-user", "--net", sys.executable, "-c", _HOLDER]
+        self.holder = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True, start_new_session=True)
+        ready = _readline(self.holder, HOLDER_TIMEOUT_S)
+        if ready != "ready":
+            self.__exit__()
+            raise NamespaceUnavailable(ready or "the namespace holder did not start")
+        return self
+
+    def wrap(self, cmd: list[str]) -> list[str]:
+        """cmd run inside the namespace (nsenter execs it: the process is cmd itself, same pid)."""
+        assert self.holder is not None
+        return [shutil.which("nsenter") or "nsenter", f"--target={self.holder.pid}", "--user", "--net",
+                "--preserve-credentials", *cmd]
+
+    def __exit__(self, *exc: object) -> None:
+        holder, self.holder = self.holder, None
+        if holder is None:
+            return
+        with contextlib.suppress(OSError):
+            holder.stdin.close()  # type: ignore[union-attr]
+        try:
+            holder.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            processes.kill_tree(holder.pid)
+            holder.wait()
+
+
+def _readline(proc: subprocess.Popen[str], timeout_s: float) -> str:
+    """The process's first stdout line (or its stderr's last line when it ended without one)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        future = pool.submit(proc.stdout.readline)  # type: ignore[union-attr]
+        try:
+            line = future.result(timeout=timeout_s).strip()
+        except concurrent.futures.TimeoutError:
+            processes.kill_tree(proc.pid)
+            return f"no answer within {timeout_s:g}s"
+    if line:
+        return line
+    err = (proc.stderr.read() if proc.wait() is not None else "").strip()  # type: ignore[union-attr]
+    return err.splitlines()[-1] if err else f"exit status {proc.returncode}"
+
+
+@functools.cache
+def namespace_unavailable() -> str | None:
+    """Why this process cannot make a private network namespace (None when it can); probed once."""
+    try:
+        with PrivateNetwork():
+            return None
+    except (NamespaceUnavailable, OSError) as exc:
+        return str(exc)
+
+
+def check_network(cells: list[Cell], expose: bool) -> None:
+    """Before a run: UserError when it has local multiworker cells, no private namespace can be made
+    here and the user did not opt in to the host network; with the opt-in, the cells may use it."""
+    local = [c for c in cells if c.strategy == "multiworker"]
+    if not local or user_cluster() is not None:
+        return
+    why = namespace_unavailable()
+    if why is None:
+        return
+    if not expose:
+        raise UserError(f"local multiworker cells need a private network namespace, which this OS refuses "
+                        f"({why}); without one their TensorFlow servers listen on every interface: add "
+                        "--expose-workers to run them so anyway (trusted network only), or drop them")
+    os.environ[EXPOSE_ENV] = "1"
+
+
+@contextlib.contextmanager
+def local_network(count: int) -> Iterator[tuple[list[int], Any, str]]:
+    """(ports, wrap(cmd) or None, worker_network) for `count` local workers: a private namespace with
+    fixed ports where the OS allows, else the host network with free ports if the user opted in."""
+    if namespace_unavailable() is None:
+        with PrivateNetwork() as net:
+            yield [BASE_PORT + i for i in range(count)], net.wrap, PRIVATE
+        return
+    if os.environ.get(EXPOSE_ENV) != "1":
+        raise UserError(f"no private network namespace here ({namespace_unavailable()}); rerun with "
+                        "`bench run --expose-workers` to run local multiworker cells on the host network")
+    yield free_ports(count), None, EXPOSED
 
 
 def free_ports(count: int) -> list[int]:
     """Ports the kernel reports free on 127.0.0.1 (all bound at once, so they differ; released before
-    the workers bind them)."""
+    the workers bind them: the host-network path's small race, which the private namespace avoids)."""
     with contextlib.ExitStack() as stack:
         sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
         for s in sockets:
@@ -125,15 +258,21 @@ def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
 
     config = user_cluster()
     if config is not None:
-        n, indices, configs = cluster_workers(config), [task_index(config)], [None]
-    else:
-        ports = free_ports(cell.replicas)
-        n, indices = cell.replicas, list(range(cell.replicas))
-        configs = [tf_config(ports, i) for i in indices]
+        indices = [task_index(config)]
+        logs = [log_path(run_dir, cell, i) for i in indices]
+        started, t0 = utc_now(), time.perf_counter()
+        ended, timed_out = _run_workers(cell, logs, indices, [None])
+        record = _record(cell, ended, timed_out, indices, cluster_workers(config), logs, started,
+                         time.perf_counter() - t0, env)
+        return record | {"worker_network": USER_CLUSTER}
+    indices = list(range(cell.replicas))
     logs = [log_path(run_dir, cell, i) for i in indices]
-    started, t0 = utc_now(), time.perf_counter()
-    ended, timed_out = _run_workers(cell, logs, indices, configs)
-    return _record(cell, ended, timed_out, indices, n, logs, started, time.perf_counter() - t0, env)
+    with local_network(cell.replicas) as (ports, wrap, network):
+        started, t0 = utc_now(), time.perf_counter()
+        ended, timed_out = _run_workers(cell, logs, indices, [tf_config(ports, i) for i in indices], wrap)
+        record = _record(cell, ended, timed_out, indices, cell.replicas, logs, started,
+                         time.perf_counter() - t0, env)
+    return record | {"worker_network": network}
 
 
 def log_path(run_dir: Path, cell: Cell, index: int) -> Path:
@@ -141,8 +280,8 @@ def log_path(run_dir: Path, cell: Cell, index: int) -> Path:
     return run_dir / "logs" / (f"{cell.cell_id}.log" if index == 0 else f"{cell.cell_id}.worker{index}.log")
 
 
-def _run_workers(cell: Cell, logs: list[Path], indices: list[int],
-                 configs: list[str | None]) -> tuple[dict[int, tuple[int, str]], bool]:
+def _run_workers(cell: Cell, logs: list[Path], indices: list[int], configs: list[str | None],
+                 wrap: Any = None) -> tuple[dict[int, tuple[int, str]], bool]:
     """Start the workers and wait for all of them, the first failure or the cell's timeout; every worker
     still running then is killed. Returns {position: (exit status, stdout)} of the workers that ended
     by themselves, in the order they ended, and whether the cell timed out."""
@@ -153,7 +292,7 @@ def _run_workers(cell: Cell, logs: list[Path], indices: list[int],
         try:
             for path, index, config in zip(logs, indices, configs, strict=True):
                 extra = {"BENCH_WORKER": str(index)} | ({"TF_CONFIG": config} if config else {})
-                procs.append(spawn_child(cell, path, extra))
+                procs.append(spawn_child(cell, path, extra, wrap))
             outs = _wait(pool, procs, cell.timeout_s)
         finally:  # a failure, a timeout, Ctrl-C or SIGTERM: no worker outlives the cell
             for proc in procs:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import zlib
 from pathlib import Path
 from typing import BinaryIO
+
+from bench.errors import UserError
 
 BLOCK = 1 << 20
 
@@ -31,9 +34,18 @@ def gzip_content_digest(path: Path, algorithm: str) -> str:
 
 
 def matches(path: Path, digest: str, *, content: bool = False) -> bool:
-    """True when the file (or its gzip content) has the expected "algo:hex" digest."""
+    """True when the file (or its gzip content) has the expected "algo:hex" digest; a folder, an
+    unreadable file or a .gz that is not gzip is a UserError naming the file."""
     algorithm, expected = digest.split(":", 1)
-    got = gzip_content_digest(path, algorithm) if content else file_digest(path, algorithm)
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; give the path of the downloaded file itself")
+    try:
+        got = gzip_content_digest(path, algorithm) if content else file_digest(path, algorithm)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise UserError(f"{path} is not a readable gzip file ({exc}); download it again") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {path} ({exc.strerror or exc}); check the path and its "
+                        "permissions") from None
     return got == expected.lower()
 
 
@@ -45,7 +57,7 @@ def _stamp_key(path: Path) -> dict[str, object]:
 def stamp_ok(stamp: Path, path: Path, digest: str) -> bool:
     """True when ``stamp`` records that this exact file (path, size, mtime) matched ``digest``."""
     try:
-        rec = json.loads(stamp.read_text())
+        rec = json.loads(stamp.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     return rec == {**_stamp_key(path), "digest": digest}
@@ -54,4 +66,4 @@ def stamp_ok(stamp: Path, path: Path, digest: str) -> bool:
 def write_stamp(stamp: Path, path: Path, digest: str) -> None:
     """Remember that ``path`` matched ``digest``, so later opens skip hashing gigabytes."""
     stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(json.dumps({**_stamp_key(path), "digest": digest}))
+    stamp.write_text(json.dumps({**_stamp_key(path), "digest": digest}), encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -51,11 +52,13 @@ def _fetch(url: str, part: Path, quiet: bool) -> None:
 
 def download(url: str, dest: Path, digest: str | None, *, name: str, quiet: bool = False) -> Path:
     """Download ``url`` to ``dest`` (resuming a ``.part`` file), verify ``digest``, then move it in place."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise UserError(f"--url {url!r} is not an http(s) URL; give a full URL such as https://host/{dest.name}")
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     try:
         _fetch(url, part, quiet)
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, OSError, ValueError) as exc:  # ValueError: a malformed URL
         reason = getattr(exc, "reason", exc)
         raise UserError(
             f"cannot download {name} from {url} ({reason}); download it by hand from that URL and run "

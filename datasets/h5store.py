@@ -16,6 +16,7 @@ from bench.errors import UserError
 IMAGES, LABELS = "images", "ans"
 CLASS_NAMES_ATTR = "class_names"
 TEST_ATTR = "official_test_examples"  # the last rows form the official test set
+MAX_CLASSES = 10_000  # the bound on classes: a label of 1,000,000 is a data error, not a million-way softmax
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ def _inspect(f: h5py.File, path: Path, num_classes: int | None, shape: tuple[int
             f"an h5 dataset needs '{IMAGES}' (N x H x W x C uint8) and '{LABELS}' (N integer labels)"
         )
     images, labels = f[IMAGES], f[LABELS]
+    if not (isinstance(images, h5py.Dataset) and isinstance(labels, h5py.Dataset)):
+        raise UserError(f"{path}: '{IMAGES}' and '{LABELS}' must be datasets, not groups; "
+                        "fix the file's layout")
     if images.ndim != 4 or images.dtype != np.uint8:
         raise UserError(
             f"{path}: '{IMAGES}' is {images.dtype} with shape {images.shape}; it must be N x H x W x C uint8"
@@ -83,6 +87,9 @@ def _inspect(f: h5py.File, path: Path, num_classes: int | None, shape: tuple[int
     y = labels[()]
     names = _class_names(f)
     k = num_classes or (len(names) if names else int(y.max()) + 1)
+    if k > MAX_CLASSES:
+        raise UserError(f"{path}: labels/class names imply {k:,} classes, more than the {MAX_CLASSES:,} "
+                        f"galaxybench supports; '{LABELS}' must hold class indices 0..K-1 (fix the labels)")
     if y.min() < 0 or y.max() >= k:
         raise UserError(
             f"{path}: labels range {y.min()}..{y.max()}, outside 0..{k - 1}; fix the '{LABELS}' data"
@@ -96,11 +103,22 @@ def _inspect(f: h5py.File, path: Path, num_classes: int | None, shape: tuple[int
         image_shape=tuple(int(d) for d in images.shape[1:]),
         num_classes=k,
         class_names=names or [str(i) for i in range(k)],
-        official_test_examples=int(f.attrs.get(TEST_ATTR, 0)),
+        official_test_examples=_official_test(f, path, len(images)),
         compressed=images.compression is not None,
         chunk_rows=images.chunks[0] if images.chunks else None,
         extra_keys=sorted(set(f.keys()) - {IMAGES, LABELS}),
     )
+
+
+def _official_test(f: h5py.File, path: Path, n: int) -> int:
+    """The attribute official_test_examples: a whole number from 0 to n - 1 (0: no official test rows)."""
+    raw = f.attrs.get(TEST_ATTR, 0)
+    value = np.asarray(raw)
+    if value.shape != () or value.dtype.kind not in "iu" or not 0 <= int(value) < n:
+        raise UserError(f"{path}: attribute {TEST_ATTR!r} is {raw!r}; it must be a whole number from 0 "
+                        f"(no official test rows) to {n - 1} (fewer than the file's {n} images): "
+                        "fix or delete it")
+    return int(value)
 
 
 def _read_ends(images: h5py.Dataset) -> None:

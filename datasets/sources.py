@@ -11,9 +11,10 @@ from pathlib import Path
 
 import h5py
 
-from bench.errors import UserError
+from bench.errors import UserError, notice
 from datasets import checksum, convert, paths
 from datasets.download import download
+from datasets.h5store import inspect_h5
 from datasets.specs import SPECS, DatasetSpec, SourceFile
 
 CONVERTED = ("mnist", "cifar10", "digits")
@@ -54,7 +55,7 @@ def converted_h5(root: Path, name: str) -> Path:
 
 def _pointer(root: Path, name: str) -> Path | None:
     try:
-        return Path(json.loads((folder(root, name) / POINTER).read_text())["path"])
+        return Path(json.loads((folder(root, name) / POINTER).read_text(encoding="utf-8"))["path"])
     except (OSError, ValueError, KeyError):
         return None
 
@@ -164,8 +165,9 @@ def prepare(root: Path, name: str) -> tuple[Path, bool]:
         if _converted_from_bundled(root, name) and candidates(root, name, bundled=False):
             _forget_converted(root, name)  # a full copy arrived: convert it instead of the shipped subset
         if h5.exists():
-            with h5py.File(h5, "r") as f:
-                return h5, bool(f.attrs.get("verified", False))
+            ready = _converted_ok(root, name, h5)
+            if ready is not None:
+                return h5, ready
         if spec.bundled:
             return convert.convert(name, Path(), h5, verified=False), False
     found = candidates(root, name)
@@ -175,6 +177,20 @@ def prepare(root: Path, name: str) -> tuple[Path, bool]:
     if name in CONVERTED:
         return convert.convert(name, found[0], converted_h5(root, name), verified=True), True
     return found[0], True
+
+
+def _converted_ok(root: Path, name: str, h5: Path) -> bool | None:
+    """The converted file's `verified` attribute when it reads whole; None (file and its splits removed,
+    so it is converted again from its source) when it is damaged."""
+    try:
+        inspect_h5(h5)
+        with h5py.File(h5, "r") as f:
+            return bool(f.attrs.get("verified", False))
+    except (UserError, OSError):
+        notice(f"{h5} is damaged (truncated or corrupt); removed it and its splits, converting it again "
+               "from its source")
+        _forget_converted(root, name)
+        return None
 
 
 def _forget_converted(root: Path, name: str) -> None:
@@ -197,7 +213,7 @@ def import_source(root: Path, name: str, src: Path) -> Path:
         src = src.parent
     verify_source(root, name, src, force=True)
     folder(root, name).mkdir(parents=True, exist_ok=True)
-    (folder(root, name) / POINTER).write_text(json.dumps({"path": str(src)}))
+    (folder(root, name) / POINTER).write_text(json.dumps({"path": str(src)}), encoding="utf-8")
     _forget_converted(root, name)
     return prepare(root, name)[0]
 
@@ -222,7 +238,7 @@ def download_named(root: Path, name: str, *, url: str | None = None, quiet: bool
     existing = _reuse_existing(root, name)
     if existing is not None:
         if existing != candidates(root, name, bundled=False)[0]:
-            (folder(root, name) / POINTER).write_text(json.dumps({"path": str(existing)}))
+            (folder(root, name) / POINTER).write_text(json.dumps({"path": str(existing)}), encoding="utf-8")
         return prepare(root, name)[0], f"reused verified {existing}"
     source = spec.files[0]
     dest = folder(root, name) / source.name

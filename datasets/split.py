@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from bench.errors import UserError
+from bench.errors import UserError, notice
 from datasets.specs import split_counts
 
 SPLITS = ("train", "val", "test")
@@ -45,16 +47,28 @@ def split_path(folder: Path, seed: int) -> Path:
     return folder / f"splits-seed{seed}.npz"
 
 
+def _read_stored(path: Path) -> dict[str, np.ndarray] | None:
+    """The arrays of a splits file; None when there is none, or (said on stderr) when it is damaged."""
+    if not path.exists():
+        return None
+    keys = ("labels_sha1", "official_test", *SPLITS)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in keys}
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        notice(f"{path} is damaged ({exc or type(exc).__name__}); making the splits again "
+               "(seeded: the same ones)")
+        return None
+
+
 def load_or_make(folder: Path, labels: np.ndarray, official_test: int, seed: int) -> dict[str, np.ndarray]:
     """The stored splits for ``seed`` if they belong to these labels, else made now and stored."""
     path = split_path(folder, seed)
     digest = _labels_digest(labels)
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if str(z["labels_sha1"]) == digest and int(z["official_test"]) == official_test:
-                return {k: z[k] for k in SPLITS}
-    except (OSError, KeyError, ValueError):
-        pass
+    stored = _read_stored(path)
+    if stored is not None and str(stored["labels_sha1"]) == digest \
+            and int(stored["official_test"]) == official_test:
+        return {k: stored[k] for k in SPLITS}
     splits = make_splits(labels, official_test, seed)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{path.name}.{os.getpid()}.tmp"

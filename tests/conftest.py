@@ -6,8 +6,23 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+import bench  # noqa: F401 - installs BENCH_SIMULATE's hook before any test module imports (tox -e portable)
+from bench.importblock import posix
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# Tests of POSIX-only behaviour (signals sent to a process, fcntl): skipped on Windows and under
+# BENCH_SIMULATE=windows, saying why.
+needs_posix = pytest.mark.skipif(not posix(), reason="POSIX only (signals/fcntl; native Windows and "
+                                                     "BENCH_SIMULATE=windows lack them)")
+# Property-based tests (hypothesis): few examples in the default suite, many in CI (.ci/run sets
+# HYPOTHESIS_PROFILE=ci). No deadline: this machine's timings are too noisy for per-example limits.
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+settings.register_profile("default", max_examples=15, deadline=None, suppress_health_check=_SLOW_OK)
+settings.register_profile("ci", max_examples=150, deadline=None, suppress_health_check=_SLOW_OK)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED_MNIST = REPO / "datasets" / "bundled" / "mnist"

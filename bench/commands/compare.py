@@ -18,7 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         default=None,
-        help="folder for compare.html, compare.csv and charts (default: RUN_A/compare)",
+        help="folder for compare.html, compare.csv and charts (default: a new compare-<UTC time>-<RUN_A>-vs-"
+        "<RUN_B> folder in results/, or in $BENCH_RESULTS_DIR; never a run folder: compare only reads those)",
     )
     parser.add_argument(
         "--alpha", type=float, default=None, help="significance level of the noise rule (default 0.1)"

@@ -81,7 +81,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "cpu_s_epochs": [round(v, 2) for v in cpu_s],  # process CPU time, all threads
         "pipeline_img_s": round(sorted(epochs)[len(epochs) // 2], 1),
         "rss_before_mb": round(rss_before_mb, 1),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mb": None if (peak := peak_rss_mb()) is None else round(peak, 1),
     }
 
 
@@ -93,6 +93,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.epochs < 1:
         raise UserError(f"--epochs must be at least 1, not {args.epochs}")
+    if args.json and not args.json.parent.is_dir():
+        raise UserError(f"--json {args.json}: folder {args.json.parent} does not exist; create it or give "
+                        "another path")
     result = measure(args)
     table = Table(title=f"pipeline: {args.dataset} ({args.mode}, batch {args.batch_size})")
     table.add_column("measure")
@@ -108,5 +111,19 @@ def run(args: argparse.Namespace) -> int:
         table.add_row(key, str(result[key]))
     Console().print(table)
     if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+        _write_json(args.json, result)
     return 0
+
+
+def _write_json(path: Path, result: dict[str, object]) -> None:
+    """Write the result to --json; when that fails, print it whole first so the measurement is not lost."""
+    from bench import atomic
+    from bench.errors import UserError
+
+    text = json.dumps(result, indent=2) + "\n"
+    try:
+        atomic.write_text(path, text)
+    except OSError as exc:
+        print(text, end="")
+        raise UserError(f"cannot write --json {path} ({exc.strerror or exc}); the result is printed above, "
+                        "give a writable path next time") from None

@@ -12,6 +12,7 @@ from typing import Any
 
 from bench.commands.report import PRICE_HELP
 from bench.errors import UserError
+from bench.workers import EXPOSE_HELP
 
 NAME = "run"
 HELP = "run a matrix of benchmark cells, each in its own process, into a run folder"
@@ -39,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-report", action="store_true",
                         help="skip writing report.html and the charts at the end (see `bench report`)")
     parser.add_argument("--price-per-kwh", metavar="PRICE", help=PRICE_HELP)
+    parser.add_argument("--expose-workers", action="store_true", help=EXPOSE_HELP)
     parser.add_argument("--retry", choices=["failed"],
                         help="with a run folder: rerun cells whose latest record failed (implies --resume)")
 
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from bench.matrix import expand, load_matrix
     from bench.pruning import cheapest_first
     from bench.report.cost import parse_price, save_price
-    from bench.workers import check_user_cluster
+    from bench.workers import check_network, check_user_cluster
 
     price = None if args.price_per_kwh is None else parse_price(args.price_per_kwh)
     resume = args.resume or args.retry == "failed"
@@ -66,8 +68,9 @@ def run(args: argparse.Namespace) -> int:
                             "or use another --out")
         if price is not None:
             save_price(run_dir, price)
-        if store.repair_tail(run_dir):
-            print(f"note: a torn last line of {run_dir / store.RESULTS} was moved to results.jsonl.torn")
+        set_aside = store.set_aside(run_dir)
+        if set_aside:
+            print(f"note: {set_aside}")
         env = runner.load_or_probe_env(run_dir)
         machine = runner.machine_of(env)
         if saved.exists():
@@ -80,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
             planned = expand(spec, machine)
             write_expanded(saved, spec, planned)
         check_user_cluster([p.cell for p in planned if p.skip_reason is None])
+        check_network([p.cell for p in planned if p.skip_reason is None], args.expose_workers)
         if args.download:
             _download_missing(planned)
         todo = _check_data(runner.to_run(planned, run_dir, args.retry == "failed", rerun_data_skips=True,
@@ -166,6 +170,8 @@ def _run_dir(out: Path | None, matrix_name: str, resume: bool) -> Path:
     """--out, or a new timestamped folder, or (resume without --out) the latest folder of the matrix."""
     host = socket.gethostname().split(".")[0]
     if out is not None:
+        if out.exists() and not out.is_dir():
+            raise UserError(f"--out {out} is a file, not a folder; give a new folder name or a run folder")
         if resume and not (out / "matrix.toml").exists():
             raise UserError(f"{out} is not a run folder (no matrix.toml); drop --resume to start it")
         return out

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from bench import atomic
 from bench.errors import UserError
 from bench.report import html
 from bench.report.compare import ALPHA, compare, run_labels
 from bench.report.compare_charts import draw_compare
-from bench.report.load import load_run
+from bench.report.load import Run, load_run
 
 
 @dataclass(frozen=True)
@@ -33,19 +35,40 @@ def verdict_counts(table: pd.DataFrame) -> pd.DataFrame:
     return grouped.agg(cells="size", median_ratio="median").reset_index()
 
 
+def default_out(runs: list[Run]) -> Path:
+    """A new folder of the comparison's own, beside the runs' default home (results/ or
+    $BENCH_RESULTS_DIR): compare-<UTC time>-<RUN_A>-vs-<RUN_B>; never inside a run folder it reads."""
+    from bench.commands.run import RESULTS_ROOT
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    names = "-vs-".join(r.path.resolve().name for r in runs[:2]) + ("-etc" if len(runs) > 2 else "")
+    return RESULTS_ROOT / f"compare-{stamp}-{names}"[:200]
+
+
+def check_out(out: Path) -> None:
+    """UserError when --out is a file or a run folder (compare only reads run folders, never writes there)."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out} is a file; give a folder for compare.html, compare.csv and charts")
+    if (out / "results.jsonl").exists():
+        raise UserError(f"--out {out} is a run folder; compare writes only to a folder of its own, "
+                        "give another --out")
+
+
 def make_compare(run_dirs: list[Path], out: Path | None = None, alpha: float | None = None) -> CompareResult:
-    """Load the runs, compare them with the first, write the outputs into out (default RUN_A/compare)."""
+    """Load the runs, compare them with the first, write the outputs into out (default: a new folder,
+    default_out)."""
     alpha = ALPHA if alpha is None else alpha
     if not 0 < alpha < 1:
         raise UserError(f"--alpha must be between 0 and 1 (got {alpha}); the default is {ALPHA}")
     runs = [load_run(d) for d in run_dirs]
-    out = Path(out) if out is not None else runs[0].path / "compare"
+    out = Path(out) if out is not None else default_out(runs)
+    check_out(out)
     out.mkdir(parents=True, exist_ok=True)
     table = compare(runs, alpha)
     counts = verdict_counts(table)
     charts = draw_compare(table, out / "charts")
     labels = run_labels(runs)
     page = html.render_compare(runs, labels, charts, table, counts, alpha)
-    (out / "compare.html").write_text(page, encoding="utf-8")
-    table.to_csv(out / "compare.csv", index=False)
+    atomic.write_text(out / "compare.html", page)
+    atomic.write_text(out / "compare.csv", table.to_csv(index=False))
     return CompareResult(labels, table, counts, out / "compare.html", out / "compare.csv")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench import atomic
 from bench.errors import UserError
 from bench.report.estimate import full_epoch_examples, recipe_of, setting_text
 
@@ -65,7 +66,7 @@ def parse_price(text: str) -> float:
 def save_price(run_dir: Path, price: float) -> Path:
     """Write RUN_DIR/pricing.json so later reports of the run keep the price."""
     path = Path(run_dir) / PRICING
-    path.write_text(json.dumps({"price_per_kwh": price}) + "\n")
+    atomic.write_text(path, json.dumps({"price_per_kwh": price}) + "\n")
     return path
 
 
@@ -75,8 +76,8 @@ def load_price(run_dir: Path) -> float | None:
     if not path.is_file():
         return None
     try:
-        return parse_price(json.loads(path.read_text())["price_per_kwh"])
-    except (json.JSONDecodeError, KeyError, TypeError, UserError) as exc:
+        return parse_price(json.loads(path.read_text(encoding="utf-8"))["price_per_kwh"])
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, UserError) as exc:
         raise UserError(f"{path} is damaged ({exc}); delete it or pass --price-per-kwh PRICE again") from None
 
 

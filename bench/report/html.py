@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench import atomic
 from bench.report.charts import Chart
 from bench.report.compare import side_by_side
 from bench.report.cost import ABOUT, NO_PRICE, EnergySection
@@ -210,5 +211,5 @@ are shown but never flagged.</p>
 def write_html(run: Run, page: str) -> Path:
     """Write RUN_DIR/report.html and return its path."""
     path = run.path / "report.html"
-    path.write_text(page, encoding="utf-8")
+    atomic.write_text(path, page)
     return path

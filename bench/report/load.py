@@ -1,6 +1,7 @@
 """Read a run folder (results.jsonl, env.json, matrix.toml) into one pandas DataFrame for the reports.
 
-Tolerant of what a live or interrupted run leaves behind: a torn last line, records missing fields,
+Tolerant of what a live or interrupted run leaves behind: lines that are not records (left out with a
+note, bench.store's rule), records missing fields,
 a cell recorded twice (resumed or retried: the last record wins), no env.json yet.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench import scaling
+from bench import scaling, store
 from bench.errors import UserError
 from bench.record import ACCURACY_FIELDS, FIELDS, NUMERIC_FIELDS
 
@@ -72,9 +73,7 @@ def load_run(run_dir: Path | str) -> Run:
     notes: list[str] = []
     records = read_records(results, notes)
     env = _read_env(path / "env.json", notes)
-    matrix_text = (path / "matrix.toml").read_text() if (path / "matrix.toml").is_file() else None
-    if matrix_text is None:
-        notes.append("matrix.toml is missing: the matrix that was run cannot be shown")
+    matrix_text = _read_matrix(path / "matrix.toml", notes)
     df = to_frame(records, notes)
     planned = _planned_cells(matrix_text)
     if planned is not None and len(df) < planned:
@@ -85,24 +84,11 @@ def load_run(run_dir: Path | str) -> Run:
 
 
 def read_records(results: Path, notes: list[str]) -> list[dict]:
-    """Parse results.jsonl; a torn last line (a record being written) is skipped with a note."""
-    lines = [(n, s) for n, s in enumerate(results.read_text().splitlines(), 1) if s.strip()]
-    records = []
-    for i, (lineno, text) in enumerate(lines):
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError:
-            record = None
-        if isinstance(record, dict):
-            records.append(record)
-        elif i == len(lines) - 1:
-            notes.append(
-                f"results.jsonl line {lineno} is incomplete (a record still being written?); ignored"
-            )
-        else:
-            raise UserError(
-                f"{results}: line {lineno} is not a JSON record; repair or delete that line, then rerun"
-            )
+    """The records of results.jsonl by bench.store's one rule; lines that are not records (a torn tail, a
+    corrupt line anywhere) are left out with a note, as `bench run --resume` sets them aside."""
+    records, bad = store.scan(results.parent)
+    if bad:
+        notes.append(store.bad_lines_note(results.parent, bad, moved=False))
     return records
 
 
@@ -165,11 +151,23 @@ def _read_env(env_path: Path, notes: list[str]) -> dict:
         notes.append("env.json is missing: the machine is unknown")
         return {}
     try:
-        env = json.loads(env_path.read_text())
-    except json.JSONDecodeError:
+        env = json.loads(env_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         notes.append("env.json is not valid JSON: the machine is unknown")
         return {}
     return env if isinstance(env, dict) else {}
+
+
+def _read_matrix(matrix_path: Path, notes: list[str]) -> str | None:
+    """matrix.toml's text; missing or not UTF-8 is a note (the report shows no matrix then)."""
+    if not matrix_path.is_file():
+        notes.append("matrix.toml is missing: the matrix that was run cannot be shown")
+        return None
+    try:
+        return matrix_path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        notes.append("matrix.toml is not UTF-8 text: the matrix that was run cannot be shown")
+        return None
 
 
 def _planned_cells(matrix_text: str | None) -> int | None:

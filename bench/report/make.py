@@ -8,6 +8,8 @@ from pathlib import Path
 from bench.report import charts, cost, html, recommend, seed_tables, summary, tables
 from bench.report.load import Run, load_run
 
+OUTPUTS = ("report.html", "summary.md", "results.csv")
+
 
 @dataclass(frozen=True)
 class Report:
@@ -25,6 +27,16 @@ def make_report(run_dir: Path | str, budget_s: float | None = None) -> Report:
     """Load RUN_DIR and write its report files next to results.jsonl (charts in RUN_DIR/charts); the
     energy cost uses the price kept in RUN_DIR/pricing.json, if any."""
     run = load_run(run_dir)
+    try:
+        return _write(run, budget_s)
+    except BaseException:  # a half-made report must not pass for this run's: remove the old outputs
+        for name in OUTPUTS:
+            (run.path / name).unlink(missing_ok=True)
+        raise
+
+
+def _write(run: Run, budget_s: float | None) -> Report:
+    """Draw the charts, then write report.html, summary.md and results.csv (each atomically)."""
     energy = cost.energy_section(run.df, cost.load_price(run.path))
     drawn = charts.draw_all(run.df, run.path / "charts")
     head = tables.headline(run.df)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench import atomic
 from bench.report.cost import ABOUT, NO_PRICE, EnergySection
 from bench.report.load import Run
 from bench.report.recommend import readable
@@ -27,7 +28,7 @@ def to_csv_frame(df: pd.DataFrame) -> pd.DataFrame:
 def write_csv(run: Run) -> Path:
     """Write RUN_DIR/results.csv and return its path."""
     path = run.path / "results.csv"
-    to_csv_frame(run.df).to_csv(path, index=False)
+    atomic.write_text(path, to_csv_frame(run.df).to_csv(index=False))
     return path
 
 
@@ -52,7 +53,7 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
         _md(problems),
     ]
     path = run.path / "summary.md"
-    path.write_text("\n\n".join(parts) + "\n")
+    atomic.write_text(path, "\n\n".join(parts) + "\n")
     return path
 
 

@@ -49,13 +49,13 @@ class RaplPackage:
 
     def __init__(self, domain: Path) -> None:
         self.path = domain / "energy_uj"
-        self.name = f"rapl:{(domain / 'name').read_text().strip()}"
-        self.range_uj = int((domain / "max_energy_range_uj").read_text())
+        self.name = f"rapl:{(domain / 'name').read_text(encoding='utf-8').strip()}"
+        self.range_uj = int((domain / "max_energy_range_uj").read_text(encoding="utf-8"))
         self._last = self._read()
         self._total_uj = 0
 
     def _read(self) -> int:
-        return int(self.path.read_text())
+        return int(self.path.read_text(encoding="utf-8"))
 
     def begin(self) -> None:
         self._last, self._total_uj = self._read(), 0
@@ -82,7 +82,8 @@ def rapl_sources(root: Path | None = None) -> tuple[list[Source], str | None]:
         return [], f"RAPL unavailable: {root} does not exist (no powercap interface on this machine)"
     domains = sorted(d for d in root.glob("intel-rapl:*") if d.name.count(":") == 1)
     try:
-        packages = [RaplPackage(d) for d in domains if (d / "name").read_text().startswith("package")]
+        packages = [RaplPackage(d) for d in domains
+                    if (d / "name").read_text(encoding="utf-8").startswith("package")]
     except PermissionError as exc:
         return [], (f"RAPL unavailable: {exc.filename or root} is not readable (PermissionError; "
                     "energy_uj is root-only on recent kernels: run as root or make it readable)")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import resource
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import psutil
+
+from bench import importblock
 
 MAX_TIMELINE_POINTS = 200
 
@@ -35,22 +35,38 @@ class MemoryTracker:
             self._stop.wait(self.interval_s)
 
     def stop(self) -> dict[str, Any]:
-        """Stop sampling; peak_rss_mb (from the kernel) and the timeline (thinned to 200 points)."""
+        """Stop sampling; peak_rss_mb (from the OS) and the timeline (thinned to 200 points); where the OS
+        keeps no peak, peak_rss_mb is None and "unavailable" says why."""
         self._stop.set()
         self._thread.join(timeout=2)
         step = max(1, len(self.samples) // MAX_TIMELINE_POINTS)
         timeline = [[round(t, 2), round(mb, 1)] for t, mb in self.samples[::step]]
-        return {"peak_rss_mb": peak_rss_mb(), "rss_timeline_mb": timeline}
+        peak = peak_rss_mb()
+        fields: dict[str, Any] = {"peak_rss_mb": peak, "rss_timeline_mb": timeline}
+        if peak is None:
+            fields["unavailable"] = {"peak_rss_mb": NO_PEAK}
+        return fields
 
 
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process per the kernel, MiB: Linux's VmHWM (ru_maxrss survives
-    execve, so a child would report a bigger parent's peak), else ru_maxrss (bytes on macOS)."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 2**10
+NO_PEAK = ("this OS keeps no peak RSS for the process (no /proc VmHWM, peak working set or getrusage); "
+           "rss_timeline_mb has the sampled RSS")
+
+
+def peak_rss_mb() -> float | None:
+    """Peak resident memory of this process per the OS, MiB: Linux's VmHWM (ru_maxrss survives execve, so
+    a child would report a bigger parent's peak), Windows' peak working set (psutil), else ru_maxrss
+    (bytes on macOS); None where none of them exists."""
+    status = importblock.proc_text("self/status")
+    for line in (status or "").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 2**10
+    peak_wset = getattr(psutil.Process().memory_info(), "peak_wset", None)  # Windows only
+    if peak_wset is not None:
+        return peak_wset / 2**20
+    try:
+        import resource
+    except ModuleNotFoundError:  # Windows (psutil answered above), or BENCH_SIMULATE=windows
+        return None
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
 

@@ -184,7 +184,7 @@ def test_machine_of_counts_each_backends_gpus():
 
 def test_child_env_sets_the_backend_and_jax_platform():
     cpu = child_env(Cell("d", "m", backend="jax"), {"CUDA_VISIBLE_DEVICES": "0"})
-    assert (cpu["KERAS_BACKEND"], cpu["JAX_PLATFORMS"], cpu["CUDA_VISIBLE_DEVICES"]) == ("jax", "cpu", "")
+    assert (cpu["KERAS_BACKEND"], cpu["JAX_PLATFORMS"], cpu["CUDA_VISIBLE_DEVICES"]) == ("jax", "cpu", "-1")
     gpu = child_env(Cell("d", "m", backend="torch", device="gpu:1"), {})
     assert (gpu["KERAS_BACKEND"], gpu["JAX_PLATFORMS"], gpu["CUDA_VISIBLE_DEVICES"]) == ("torch", "cuda", "1")
 

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from tests.bench.conftest import REPO, bench, wait_for
+from tests.conftest import needs_posix
 
 
 @pytest.mark.parametrize("args", [
@@ -35,6 +36,7 @@ def test_existing_run_folder_needs_resume(faults_run):
     assert proc.returncode == 2 and "add --resume" in proc.stderr
 
 
+@needs_posix  # Windows delivers Ctrl-C as a console event (CTRL_C_EVENT), not a signal sent to one process
 def test_ctrl_c_stops_the_cell_and_leaves_a_resumable_folder(tmp_path):
     import psutil
 
@@ -86,3 +88,13 @@ def test_download_offline_is_one_line_naming_the_import(tmp_path):
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
     assert "python -m bench datasets import cifar10" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "run" / "results.jsonl").exists()
+
+
+def test_a_line_break_typed_into_an_argument_stays_on_the_one_error_line(capsys):
+    from bench.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["plan", "--matrix", "ci", "a\nb"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err == "error: python -m bench: unrecognized arguments: a\\nb (see --help)\n"

@@ -21,7 +21,7 @@ CELL = Cell(dataset="digits", model="cifar_cnn", batch_size=32)
 
 
 @pytest.mark.parametrize(("device", "strat", "replicas", "visible"), [
-    ("cpu", "mirrored", 2, ""), ("gpu:1", "none", 1, "1"), ("gpu:1", "mirrored", 3, "1,2,3"),
+    ("cpu", "mirrored", 2, "-1"), ("gpu:1", "none", 1, "1"), ("gpu:1", "mirrored", 3, "1,2,3"),
     ("gpu:0", "multiworker", 2, "0")])
 def test_cell_sees_its_gpus_only(device, strat, replicas, visible):
     cell = dataclasses.replace(CELL, device=device, strategy=strat, replicas=replicas)

@@ -4,13 +4,14 @@ joined by hand-written TF_CONFIGs (as on two machines). Tiny cells (digits + the
 
 from __future__ import annotations
 
+import _thread
 import dataclasses
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -134,17 +135,13 @@ def test_a_hanging_worker_times_the_cell_out(tmp_path, monkeypatch):
 def test_ctrl_c_kills_every_worker(tmp_path, monkeypatch):
     monkeypatch.setenv("BENCH_FAULT", "hang")
 
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    signal.alarm(2)
+    timer = threading.Timer(2, _thread.interrupt_main)  # Ctrl-C in the main thread, on every OS
+    timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
             runner.run_cell(MULTI, tmp_path, env={})
     finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+        timer.cancel()
     assert _children() == []
 
 

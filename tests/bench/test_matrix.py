@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 import pytest
@@ -215,3 +216,26 @@ def test_cells_this_machine_cannot_run_say_why(axes, machine, needle):
 def test_bad_new_axis_values_name_the_key(key, value):
     with pytest.raises(UserError, match=f"{key} = "):
         parse({"axes": {"pairs": ["digits/mnist_cnn"], key: value}})
+
+
+@pytest.mark.parametrize(("key", "value", "match"), [
+    ("batch_size", -5, "batch_size = -5 is not valid"),
+    ("batch_size", "recipe", "batch_size = 'recipe' is not valid"),
+    ("precision", "float8", "precision = 'float8' is not valid"),
+    ("device", "tpu", "device = 'tpu' is not valid"),
+    ("replicas", 0, "replicas = 0 is not valid"),
+    ("steps", 0, "steps = 0 is not valid"),
+    ("timeout_s", -1.0, "timeout_s = -1.0 is not valid"),
+    ("dataset", 7, "dataset must be a non-empty string"),
+])
+def test_expanded_cells_are_validated_like_the_axes(key, value, match, monkeypatch):
+    monkeypatch.delenv("BENCH_FAULT", raising=False)
+    cell = {"dataset": "digits", "model": "mnist_cnn", "mode": "throughput", "steps": 5, key: value}
+    with pytest.raises(UserError, match=re.escape(f"[[cells]] #1: {match}")):
+        parse({"name": "x", "cells": [cell]})
+
+
+def test_an_unknown_model_in_pairs_fails_at_parse_time(monkeypatch):
+    monkeypatch.delenv("BENCH_FAULT", raising=False)
+    with pytest.raises(UserError, match=r"\[axes\]: unknown model 'resnet9000'; known models: mnist_cnn"):
+        parse({"axes": {"pairs": ["digits/resnet9000"]}})

@@ -20,11 +20,25 @@ def test_exceptions_map_to_statuses():
 
 
 def test_exits_without_a_record():
-    assert outcome.from_exit(-signal.SIGKILL, "")[0] == "oom"
-    assert outcome.from_exit(-signal.SIGABRT, "terminate called after throwing std::bad_alloc")[0] == "oom"
-    assert outcome.from_exit(-signal.SIGSEGV, "") == ("error", "the cell's process died from SIGSEGV")
+    # POSIX signal numbers (SIGKILL 9, SIGSEGV 11) are the same on Linux and macOS; signal.SIGKILL itself
+    # is absent on Windows, so the decoding is given the platform rather than the running OS's names.
+    assert outcome.from_exit(-9, "", platform="linux")[0] == "oom"
+    assert outcome.from_exit(-signal.SIGABRT, "terminate called after throwing std::bad_alloc",
+                             platform="linux")[0] == "oom"
+    assert outcome.from_exit(-11, "", platform="darwin") == ("error", "the cell's process died from SIGSEGV")
     assert outcome.from_exit(1, "ResourceExhaustedError: OOM when allocating")[0] == "oom"
-    assert outcome.from_exit(3, "ImportError")[0] == "error"
+    assert outcome.from_exit(3, "ImportError", platform="linux")[0] == "error"
+
+
+def test_windows_exits_are_ntstatus_codes():
+    assert outcome.from_exit(0xC0000005, "", platform="win32") == (
+        "error", "the cell's process died from an access violation (0xC0000005)")
+    assert outcome.from_exit(0xC0000017, "", platform="win32")[0] == "oom"
+    assert outcome.from_exit(-1073741819, "", platform="win32")[1].endswith("(0xC0000005)")  # signed view
+    assert outcome.from_exit(3, "", platform="win32")[1] == "the cell's process called abort() (exit code 3)"
+    assert outcome.from_exit(3, "std::bad_alloc", platform="win32")[0] == "oom"
+    assert outcome.from_exit(1, "", platform="win32") == (
+        "error", "the cell's process exited with code 1 without a record")
 
 
 def test_check_finite():

@@ -4,16 +4,18 @@ the runner was SIGKILLed mid-matrix with no cell lost or run twice."""
 from __future__ import annotations
 
 import json
+import os
 
 from bench.matrix import load_matrix
 from bench.record import FIELDS
+from bench.trackers import memory
 from tests.bench.conftest import bench, records
 
 ACCURACY_FIELDS = ("test_accuracy", "macro_f1", "weighted_f1", "per_class", "confusion_matrix")
 
 
 def test_resume_after_sigkill_loses_and_repeats_nothing(ci_run):
-    assert ci_run["killed_rc"] == -9
+    assert ci_run["killed_rc"] == (-9 if os.name == "posix" else 1)  # Popen.kill: SIGKILL / TerminateProcess
     assert ci_run["orphans"] == []  # the cell running at the kill died with its runner
     assert 1 <= ci_run["records_before_resume"] < 4
     assert ci_run["resumed"].returncode == 0, ci_run["resumed"].stderr
@@ -36,7 +38,11 @@ def test_all_ci_cells_ok_and_in_schema(ci_run):
     for rec in records(ci_run["out"]):
         assert rec["status"] == "ok", (rec["cell_id"], rec.get("reason"), rec.get("log_tail"))
         assert set(rec) <= set(FIELDS)
-        assert rec["threads"] == 1 and rec["peak_rss_mb"] > 100
+        assert rec["threads"] == 1
+        if memory.peak_rss_mb() is not None:  # BENCH_SIMULATE=windows: no kept peak, and the record says so
+            assert rec["peak_rss_mb"] > 100
+        else:
+            assert rec["peak_rss_mb"] is None and rec["unavailable"]["peak_rss_mb"] == memory.NO_PEAK
         assert rec["tf_version"] and rec["device_name"] and rec["params"] > 0
         assert rec["unavailable"]["gpu_peak_mb"].startswith("cpu cell")
 

@@ -60,7 +60,10 @@ def test_memory_tracker_samples_and_peak():
     time.sleep(0.1)
     fields = tracker.stop()
     del block
-    assert fields["peak_rss_mb"] >= 50
+    if memory.peak_rss_mb() is None:  # no kept peak (BENCH_SIMULATE=windows hides /proc, resource)
+        assert fields["peak_rss_mb"] is None and fields["unavailable"] == {"peak_rss_mb": memory.NO_PEAK}
+    else:
+        assert fields["peak_rss_mb"] >= 50
     assert len(fields["rss_timeline_mb"]) >= 2 and max(mb for _, mb in fields["rss_timeline_mb"]) >= 50
 
 
@@ -70,7 +73,7 @@ def test_gpu_memory_on_a_cpu_cell_is_unavailable_not_zero():
 
 
 def test_child_env_hides_gpus_from_cpu_cells():
-    assert child_env(Cell("d", "m"), {"CUDA_VISIBLE_DEVICES": "0"})["CUDA_VISIBLE_DEVICES"] == ""
+    assert child_env(Cell("d", "m"), {"CUDA_VISIBLE_DEVICES": "0"})["CUDA_VISIBLE_DEVICES"] == "-1"
     assert child_env(Cell("d", "m", device="gpu:1"), {})["CUDA_VISIBLE_DEVICES"] == "1"
     assert child_env(Cell("d", "m"), {"TF_CPP_MIN_LOG_LEVEL": "0"})["TF_CPP_MIN_LOG_LEVEL"] == "0"
 
