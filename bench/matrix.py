@@ -314,8 +314,9 @@ def _check_cell(config: dict[str, Any], where: str) -> None:
     for key in CELL_AXES:
         if key in config:
             _check_axis_value(key, config[key], where)
-    concrete = {"batch_size": config.get("batch_size", 1), "epochs": config.get("epochs") or 1}
-    for key, value in concrete.items():  # expanded: "recipe" was already resolved to a number
+    batch = config.get("batch_size", 1)
+    concrete = {"batch_size": 1 if batch == "max" else batch, "epochs": config.get("epochs") or 1}
+    for key, value in concrete.items():  # expanded: "recipe" was resolved to a number ("max" runs as such)
         if not _positive_int(value):
             raise UserError(f"{where}: {key} = {value!r} is not valid; expected a positive integer")
     if "all" in (config.get("device"), config.get("threads")):

@@ -80,3 +80,15 @@ def test_matrix_accepts_max_and_keeps_it_in_the_id():
     spec = parse_matrix(raw, source="t", default_name="t")
     cells = [p.cell for p in expand(spec, Machine(logical_cores=2))]
     assert [c.batch_size for c in cells] == ["max", 32] and "-bmax-" in cells[0].cell_id
+
+
+def test_an_expanded_matrix_keeps_max(tmp_path):
+    from bench.expanded import write_expanded
+    from bench.matrix import load_matrix
+
+    raw = {"axes": {"pairs": ["mnist/mnist_cnn"], "data": "synthetic", "batch_size": "max"}}
+    spec = parse_matrix(raw, source="t", default_name="t")
+    planned = expand(spec, Machine(logical_cores=2))
+    write_expanded(tmp_path / "matrix.toml", spec, planned)  # what run writes, and resume reads back
+    again = expand(load_matrix(str(tmp_path / "matrix.toml")), Machine(logical_cores=2))
+    assert [p.cell.cell_id for p in again] == [p.cell.cell_id for p in planned]
