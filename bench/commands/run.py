@@ -153,8 +153,10 @@ def _check_data(todo: list[Any], run_dir: Path, skip_missing: bool) -> list[Any]
         return todo
     lines = datacheck.missing_lines(found, root)
     if found.nothing_real_runs and not skip_missing:
-        raise UserError("no cell that reads real data can run: these data sets are missing (fetch them, "
-                        "add --download, or --skip-missing to run the rest)\n" + "\n".join(lines))
+        listed = "; ".join(f"{m.name} ({m.cells} cells, {datacheck.size_text(m.download_bytes)}: {m.command})"
+                           for m in found.missing)
+        raise UserError(f"no cell that reads real data can run, these data sets are missing: {listed}; "
+                        f"or add --download, or --skip-missing to run the rest (data folder: {root})")
     print("missing data sets; their cells are recorded as skipped:\n" + "\n".join(lines))
     pairs = list(zip(todo, datacheck.mark_missing(todo, found), strict=True))
     runner.record_skipped(run_dir, [q for p, q in pairs if q.skip_reason != p.skip_reason])

@@ -69,9 +69,10 @@ def test_run_stops_before_any_cell_when_no_real_data_cell_can_run(tmp_path: Path
     proc = bench("run", "--matrix", str(matrix), "--out", str(out),
                  env={"BENCH_DATA_DIR": str(tmp_path / "d")})
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    first, *rest = proc.stderr.splitlines()
-    assert first.startswith("error: no cell that reads real data can run")
-    assert any("python -m bench datasets download cifar10" in line for line in rest)
+    (line,) = proc.stderr.splitlines()  # one line naming every missing set and its command
+    assert line.startswith("error: no cell that reads real data can run")
+    assert "cifar10 (1 cells, 170 MB: python -m bench datasets download cifar10)" in line
+    assert "galaxy10 (1 cells, 2.5 GB: python -m bench datasets download galaxy10)" in line
     assert not (out / "results.jsonl").exists() and not list((out / "logs").glob("*.log"))
 
 
