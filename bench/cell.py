@@ -16,6 +16,9 @@ _NOT_IN_ID = ("timeout_s", "oversubscribe")
 # Axes added later: left out of the id while at their default, so the ids of every earlier cell
 # (and of earlier runs' records, which --resume and compare match on) stay as they were.
 _IN_ID_UNLESS_DEFAULT = {"backend": "tensorflow", "strategy": "none", "replicas": 1}
+# Throughput's time box (bench.trackers.timing.TimeBox): the matrix default, left out of the id at that
+# value or unset (other modes), so cells from before the time box keep their ids.
+TIME_BOX_DEFAULTS = {"min_time_s": 2.0, "max_time_s": 20.0}
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class Cell:
     replicas: int = 1
     threads: int | str = "auto"
     inter_threads: int | str = "auto"
-    batch_size: int = 32
+    batch_size: int | str = 32  # "max": the largest that fits, found by bench.maxbatch
     precision: str = "float32"
     jit_compile: bool = False
     pipeline: str = "memory"
@@ -40,6 +43,8 @@ class Cell:
     warmup_steps: int | None = None
     steps: int | None = None
     repeats: int | None = None
+    min_time_s: float | None = None
+    max_time_s: float | None = None
     epochs: int | None = None
     budget_s: float | None = None
     target_accuracy: float | None = None
@@ -72,7 +77,8 @@ class Cell:
     def cell_id(self) -> str:
         """slug + first 10 hex digits of sha256 of the canonical JSON of the config (stable anywhere)."""
         config = {k: v for k, v in self.config().items()
-                  if k not in _NOT_IN_ID and _IN_ID_UNLESS_DEFAULT.get(k, object()) != v}
+                  if k not in _NOT_IN_ID and _IN_ID_UNLESS_DEFAULT.get(k, object()) != v
+                  and not (k in TIME_BOX_DEFAULTS and v in (None, TIME_BOX_DEFAULTS[k]))}
         canonical = json.dumps(config, sort_keys=True, separators=(",", ":"))
         return f"{self.slug}-{hashlib.sha256(canonical.encode()).hexdigest()[:10]}"
 
@@ -80,4 +86,7 @@ class Cell:
     def from_dict(cls, data: dict[str, Any]) -> Cell:
         """Build a Cell from a record or config dict, ignoring keys that are not config fields."""
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        config = {k: v for k, v in data.items() if k in names}
+        if data.get("batch_size_requested") == "max":  # the record holds the batch found; the cell, "max"
+            config["batch_size"] = "max"
+        return cls(**config)

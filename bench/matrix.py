@@ -14,7 +14,7 @@ the pairs, which [axes] or each [[include]] must give)::
     replicas = N                            # mirrored: devices; multiworker: workers (none: always 1)
     threads = "auto" | "all" | N            # all: 1, 2, 4, ... up to the logical cores (jax: cores pinned)
     inter_threads = "auto" | N
-    batch_size = N | "recipe"               # recipe: the model recipe's batch size
+    batch_size = N | "recipe" | "max"       # recipe: the model recipe's; max: the largest that fits
     precision = "float32" | "mixed_float16" | "mixed_bfloat16"
     jit_compile = false | true
     pipeline = "memory" | "stream" | "cache" | "tfio" | "numpy"   # numpy: PyDataset, no TensorFlow
@@ -23,7 +23,8 @@ the pairs, which [axes] or each [[include]] must give)::
     synthetic_examples = 512                # images in a synthetic dataset
     oversubscribe = false                   # true: thread counts above the logical cores may run
     timeout_s = 1800                        # per cell
-    [throughput]  warmup_steps, steps, repeats (>= 3)
+    [throughput]  warmup_steps (at most), steps (at least, per repeat), repeats (>= 3),
+                  min_time_s (each repeat at least, default 2), max_time_s (at most, default 20)
     [train]       epochs (N | "recipe"), target_accuracy, max_train_examples
     [budget]      budget_s, epochs, target_accuracy, max_train_examples
     [[exclude]]   cells of the [axes] product matching every key given (axis keys, or dataset/model)
@@ -43,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.cell import Cell
+from bench.cell import TIME_BOX_DEFAULTS, Cell
 from bench.errors import UserError
 
 PRESETS_DIR = Path(__file__).with_name("presets")
@@ -62,7 +63,7 @@ AXES_DEFAULTS: dict[str, Any] = {
 }
 AXES_KEYS = ("pairs", *AXES_DEFAULTS)
 MODE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "throughput": {"warmup_steps": 3, "steps": 20, "repeats": 3},
+    "throughput": {"warmup_steps": 3, "steps": 20, "repeats": 3, **TIME_BOX_DEFAULTS},
     "train": {"epochs": "recipe", "target_accuracy": None, "max_train_examples": None},
     "budget": {"budget_s": 60.0, "epochs": 1000, "target_accuracy": None, "max_train_examples": None},
 }
@@ -224,8 +225,8 @@ def _check_axis_value(key: str, v: Any, where: str) -> None:
         allowed = ("auto", "all") if key == "threads" else ("auto",)
         if not (v in allowed or _positive_int(v)):
             raise bad(f"a positive integer or {' / '.join(repr(a) for a in allowed)}")
-    elif key == "batch_size" and not (v == "recipe" or _positive_int(v)):
-        raise bad('a positive integer or "recipe"')
+    elif key == "batch_size" and not (v in ("recipe", "max") or _positive_int(v)):
+        raise bad('a positive integer, "recipe" or "max" (the largest that fits)')
     elif key == "backend" and v not in BACKENDS:
         raise bad(", ".join(BACKENDS))
     elif key == "strategy" and v not in STRATEGIES:
@@ -278,11 +279,15 @@ def _check_setting(key: str, v: Any, where: str) -> None:
         "target_accuracy": _positive_number(v) and v <= 1,
         "max_train_examples": _positive_int(v),
         "budget_s": _positive_number(v),
+        "min_time_s": _positive_number(v),
+        "max_time_s": _positive_number(v),
     }[key]
     if not ok:
         expected = {"repeats": "an integer >= 3 (the spread needs three runs)",
                     "epochs": 'a positive integer or "recipe"', "target_accuracy": "a number in (0, 1]",
-                    "warmup_steps": "an integer >= 0", "budget_s": "a positive number of seconds"}
+                    "warmup_steps": "an integer >= 0", "budget_s": "a positive number of seconds",
+                    "min_time_s": "a positive number of seconds",
+                    "max_time_s": "a positive number of seconds"}
         want = expected.get(key, "a positive integer")
         raise UserError(f"{where}: {key} = {v!r} is not valid; expected {want}")
 
@@ -309,8 +314,9 @@ def _check_cell(config: dict[str, Any], where: str) -> None:
     for key in CELL_AXES:
         if key in config:
             _check_axis_value(key, config[key], where)
-    concrete = {"batch_size": config.get("batch_size", 1), "epochs": config.get("epochs") or 1}
-    for key, value in concrete.items():  # expanded: "recipe" was already resolved to a number
+    batch = config.get("batch_size", 1)
+    concrete = {"batch_size": 1 if batch == "max" else batch, "epochs": config.get("epochs") or 1}
+    for key, value in concrete.items():  # expanded: "recipe" was resolved to a number ("max" runs as such)
         if not _positive_int(value):
             raise UserError(f"{where}: {key} = {value!r} is not valid; expected a positive integer")
     if "all" in (config.get("device"), config.get("threads")):
@@ -412,6 +418,9 @@ def _to_cell(point: dict[str, Any], settings: dict[str, Any]) -> Cell:
     s = {k: v for k, v in settings.items() if k in wanted}
     if s.get("epochs") == "recipe":
         s["epochs"] = recipe.epochs
+    if mode == "throughput" and s["min_time_s"] > s["max_time_s"]:
+        raise UserError(f"min_time_s = {s['min_time_s']:g} exceeds max_time_s = {s['max_time_s']:g}; "
+                        "a repeat cannot last longer than its cap")
     return Cell(
         dataset=dataset, model=point["model"], stands_for=stands_for, device=point["device"],
         backend=point["backend"], strategy=point["strategy"],
@@ -445,6 +454,8 @@ def skip_reason(cell: Cell, machine: Machine) -> str | None:
     why = _strategy_skip(cell, machine)
     if why:
         return why
+    if cell.batch_size == "max" and cell.strategy != "none":
+        return 'batch_size = "max" searches one process\'s batch; use it with strategy = "none"'
     for key in ("threads", "inter_threads"):
         n = getattr(cell, key)
         if isinstance(n, int) and n > machine.logical_cores and not cell.oversubscribe:

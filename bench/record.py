@@ -10,7 +10,7 @@ from __future__ import annotations
 
 SCHEMA_VERSION = 1
 
-STATUSES = ("ok", "skipped", "oom", "error", "timeout", "nan")
+STATUSES = ("ok", "skipped", "oom", "error", "timeout", "nan", "pruned")
 
 # The cell's configuration, copied flat into every record (see bench/cell.py).
 CONFIG_FIELDS: dict[str, str] = {
@@ -27,7 +27,8 @@ CONFIG_FIELDS: dict[str, str] = {
                 "(tf.distribute.MultiWorkerMirroredStrategy, one worker process per replica on 127.0.0.1)",
     "replicas": "replicas the strategy trains on: devices (mirrored) or worker processes (multiworker); "
                 "1 for none",
-    "batch_size": "images per replica per training/inference step (global batch = batch_size x replicas)",
+    "batch_size": "images per replica per training/inference step (global batch = batch_size x replicas); "
+                  "for batch_size = \"max\" the batch found (batch_search says how)",
     "precision": "float32, mixed_float16 or mixed_bfloat16 (Keras mixed-precision policy)",
     "jit_compile": "jit_compile passed to model.compile: XLA on tensorflow, jax.jit on jax "
                    "(false: op by op), torch.compile on torch",
@@ -35,9 +36,13 @@ CONFIG_FIELDS: dict[str, str] = {
                 "over h5py, no TensorFlow needed)",
     "mode": "throughput, train or budget",
     "seed": "seed for splits, shuffling and weights",
-    "warmup_steps": "throughput: untimed steps before timing",
-    "steps": "throughput: timed steps per repeat",
+    "warmup_steps": "throughput: at most this many untimed steps before timing (warm-up also ends after "
+                    "min_time_s, or once 3 step times agree within 5%)",
+    "steps": "throughput: at least this many timed steps per repeat (unless max_time_s comes first)",
     "repeats": "throughput: timed repeats (median/min/max are over these)",
+    "min_time_s": "throughput: each timed repeat lasts at least this many seconds (and `steps` steps)",
+    "max_time_s": "throughput: a timed repeat stops after this many seconds (at least one step) even short "
+                  "of `steps`",
     "epochs": "train: maximum epochs (null: the model recipe's)",
     "budget_s": "budget: wall-clock training budget in seconds",
     "target_accuracy": "train/budget: validation accuracy whose first crossing is timed",
@@ -50,12 +55,18 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     # identity and outcome
     "schema_version": "record format version",
     "cell_id": "stable id of the cell config (same config, same id, across runs and machines)",
-    "status": "ok, skipped, oom, error, timeout or nan",
+    "status": "ok, skipped, oom, error, timeout, nan, or pruned (not run: predicted far over its budget; "
+              "reason gives the prediction and its evidence)",
     "reason": "why the cell is not ok (skipped/failed), one line; null when ok",
     "log_tail": "last lines of the cell's log when it failed",
     "started_at": "ISO-8601 UTC time the cell's process started",
     "finished_at": "ISO-8601 UTC time the record was written",
     "wall_s": "whole cell wall time, process start to record, seconds",
+    "batch_size_requested": "\"max\" when the matrix asked for the largest batch that fits (else absent)",
+    "batch_search": "how a \"max\" batch was found: method (GPU: grow x2 until out of memory, then bisect; "
+                    "CPU: peak RSS at two batches extrapolated to 80% of RAM), every try, a note",
+    "predicted_s": "the wall time predicted before the cell ran (bench.pruning), seconds",
+    "prediction_basis": "what predicted_s rests on: measured cells of this run, a FLOPs ratio, or priors",
     "setup_s": "process start to scenario start (interpreter, TensorFlow import, data, model build), seconds",
     "scenario_s": "the mode's own work (warm-up, timed runs, evaluation), seconds",
     "synthetic": "true when the data is synthetic (no accuracy is ever reported for it)",
@@ -85,10 +96,14 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "train_img_s_min": "slowest repeat",
     "train_img_s_max": "fastest repeat",
     "train_img_s_runs": "each repeat's training images/second",
+    "train_repeat_steps": "timed training steps in each repeat (time-boxed: min_time_s/steps/max_time_s)",
+    "train_warmup_steps_run": "untimed training warm-up steps actually run",
     "infer_img_s": "median inference images/second over repeats",
     "infer_img_s_min": "slowest repeat",
     "infer_img_s_max": "fastest repeat",
     "infer_img_s_runs": "each repeat's inference images/second",
+    "infer_repeat_steps": "timed inference steps in each repeat",
+    "infer_warmup_steps_run": "untimed inference warm-up steps actually run",
     "step_ms_p50": "training step time, 50th percentile, milliseconds",
     "step_ms_p90": "training step time, 90th percentile, milliseconds",
     "step_ms_p99": "training step time, 99th percentile, milliseconds",
@@ -148,8 +163,9 @@ FIELDS: dict[str, str] = {**CONFIG_FIELDS, **MEASUREMENT_FIELDS}
 # Scalar numeric fields (the reports convert them to numbers; a test checks each is in FIELDS).
 NUMERIC_FIELDS: tuple[str, ...] = (
     "batch_size", "replicas", "global_batch_size", "per_replica_batch_size", "scaling_efficiency",
-    "seed", "epochs", "budget_s", "target_accuracy", "wall_s", "params", "forward_flops_per_image",
-    "train_flops_per_image", "compile_s", "train_img_s", "train_img_s_min", "train_img_s_max",
+    "seed", "epochs", "budget_s", "target_accuracy", "wall_s", "predicted_s", "params",
+    "forward_flops_per_image", "train_flops_per_image", "compile_s", "train_img_s", "train_img_s_min",
+    "train_img_s_max",
     "infer_img_s", "infer_img_s_min", "infer_img_s_max", "step_ms_p50", "step_ms_p90", "step_ms_p99",
     "pipeline_img_s", "cached_train_img_s", "train_gflop_s", "peak_gflop_s", "peak_fraction",
     "peak_rss_mb", "gpu_peak_mb", "gpu_nvml_used_mb", "epochs_run", "best_epoch", "train_s",

@@ -27,10 +27,13 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from bench import envinfo, outcome, processes, scaling, store, workers
+from bench import envinfo, maxbatch, outcome, processes, scaling, store, workers
 from bench.cell import Cell
+from bench.datacheck import DATA_SKIP_PREFIX
 from bench.errors import UserError
 from bench.matrix import Machine, Planned
+from bench.predict import Prediction
+from bench.pruning import Planner
 from bench.record import FIELDS, SCHEMA_VERSION
 from bench.settings import child_env
 
@@ -78,27 +81,58 @@ def load_or_probe_env(run_dir: Path) -> dict[str, Any]:
     return env
 
 
-def to_run(planned: list[Planned], run_dir: Path, retry_failed: bool) -> list[Planned]:
-    """The planned cells without a record yet (plus failed ones when retrying)."""
+def to_run(planned: list[Planned], run_dir: Path, retry_failed: bool,
+           rerun_data_skips: bool = False, rerun_pruned: bool = False) -> list[Planned]:
+    """The planned cells without a record yet (plus failed ones when retrying, with rerun_data_skips
+    those skipped for missing data: the data check decides again, and with rerun_pruned the pruned)."""
     done = store.latest_status(run_dir)
-    return [p for p in planned if p.cell.cell_id not in done
-            or (retry_failed and done[p.cell.cell_id] in store.FAILED)]
+    data_skips = data_skipped_ids(run_dir) if rerun_data_skips else set()
+    return [p for p in planned if p.cell.cell_id not in done or p.cell.cell_id in data_skips
+            or (retry_failed and done[p.cell.cell_id] in store.FAILED)
+            or (rerun_pruned and done[p.cell.cell_id] == "pruned")]
+
+
+def data_skipped_ids(run_dir: Path) -> set[str]:
+    """Cells whose latest record is a skip written by the pre-run data check."""
+    latest = {r["cell_id"]: r for r in store.read_records(run_dir)}
+    return {cid for cid, r in latest.items()
+            if r.get("status") == "skipped" and (r.get("reason") or "").startswith(DATA_SKIP_PREFIX)}
+
+
+def record_skipped(run_dir: Path, cells: list[Planned]) -> None:
+    """Append a skipped record for each cell in one pass (no process is started for any)."""
+    for p in cells:
+        store.append_record(run_dir, skipped_record(p.cell, p.skip_reason or ""))
+    if cells:
+        print(f"recorded {len(cells)} cell(s) as skipped without starting them")
 
 
 def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: int,
-              console: Console | None = None) -> dict[str, int]:
-    """Run cells in order with a progress display; returns a count per status. Ctrl-C stops the
+              console: Console | None = None, planner: Planner | None = None, prune: bool = False,
+              budget_s: float | None = None) -> dict[str, int]:
+    """Run cells in order with a progress display; returns a count per status. With a planner, each
+    cell's predicted time is recorded, the remaining time shown is the sum of the remaining cells'
+    predictions (refined by each finished cell), and with prune, a cell predicted far over its
+    budget (budget_s, else its timeout_s) is recorded as pruned instead of run. Ctrl-C stops the
     current child, records nothing for it, and re-raises (the folder stays resumable)."""
     console = console or Console(stderr=True)
     counts: dict[str, int] = {}
+    remaining = TextColumn("left ~{task.fields[left]}") if planner else TimeRemainingColumn()
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+               TimeElapsedColumn(), remaining)
     with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("starting", total=total, completed=total - len(cells))
-        for p in cells:
-            progress.update(task, description=p.cell.cell_id)
+        task = progress.add_task("starting", total=total, completed=total - len(cells), left="?")
+        for i, p in enumerate(cells):
+            progress.update(task, description=p.cell.cell_id,
+                            left=left_text(planner, cells[i:]) if planner else "")
+            prediction, pruned = _prediction(planner, p, prune, budget_s)
             if p.skip_reason:
                 record = skipped_record(p.cell, p.skip_reason)
+            elif pruned:
+                record = base_record(p.cell, "pruned", pruned) | {
+                    "started_at": utc_now(), "finished_at": utc_now(), "wall_s": 0.0}
+            elif p.cell.batch_size == "max":
+                record = maxbatch.run(p.cell, run_dir, env, run_cell)
             else:
                 record = run_cell(p.cell, run_dir, env)
                 if not workers.recorded_here(p.cell):  # this machine's worker of a cluster's cell
@@ -108,12 +142,36 @@ def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: i
                     continue
                 if p.cell.strategy != "none":  # only distributed cells have a reference to look up
                     record = scaling.with_scaling(record, store.read_records(run_dir))
+            if prediction is not None and prediction.seconds is not None:
+                record |= {"predicted_s": prediction.seconds, "prediction_basis": prediction.basis}
+            if planner is not None and not p.skip_reason and not pruned:  # evidence for the cells after it
+                planner.observe(record, prediction.raw_seconds if prediction else None)
             store.append_record(run_dir, record)
             counts[record["status"]] = counts.get(record["status"], 0) + 1
             progress.console.print(summary_line(record), markup=False, highlight=False)
             progress.advance(task)
         progress.update(task, description="done")
     return counts
+
+
+def _prediction(planner: Planner | None, p: Planned, prune: bool,
+                budget_s: float | None) -> tuple[Prediction | None, str | None]:
+    """The planner's prediction for a runnable cell, and its prune reason when pruning."""
+    if planner is None or p.skip_reason:
+        return None, None
+    if not prune:
+        return planner.predict(p.cell), None
+    return planner.prune_reason(p.cell, budget_s)
+
+
+def left_text(planner: Planner, cells: list[Planned]) -> str:
+    """The predicted time of the cells still to run, as people write it (1 h 05 min, 12 min)."""
+    seconds = [planner.predict(p.cell).seconds for p in cells if not p.skip_reason]
+    known = sum(s for s in seconds if s is not None)
+    minutes = round(known / 60)
+    text = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{max(minutes, 1)} min"
+    unknown = sum(s is None for s in seconds)
+    return text + (f" (+{unknown} cells unknown)" if unknown else "")
 
 
 def summary_line(record: dict[str, Any]) -> str:

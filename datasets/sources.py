@@ -19,6 +19,9 @@ from datasets.specs import SPECS, DatasetSpec, SourceFile
 
 CONVERTED = ("mnist", "cifar10", "digits")
 POINTER = "source.json"
+# Shipped with the project (datasets/bundled/README.md): MNIST's official 10,000 test images, the
+# fallback when no full copy is here, so an offline fresh clone measures a real accuracy.
+BUNDLED = {"mnist": Path(__file__).with_name("bundled") / "mnist"}
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,9 @@ def _pointer(root: Path, name: str) -> Path | None:
         return None
 
 
-def candidates(root: Path, name: str) -> list[Path]:
-    """Existing source files or IDX folders for ``name``, best first (data dir, imported, foreign caches)."""
+def candidates(root: Path, name: str, *, bundled: bool = True) -> list[Path]:
+    """Existing source files or IDX folders for ``name``, best first (data dir, imported, foreign caches,
+    then the subset shipped with the project unless ``bundled`` is false)."""
     spec = spec_for(name)
     here = folder(root, name)
     found = [here / f.name for f in spec.files]
@@ -68,7 +72,30 @@ def candidates(root: Path, name: str) -> list[Path]:
     if pointer is not None:
         found.append(pointer)
     found += paths.foreign_caches(name)
+    shipped = BUNDLED.get(name)
+    found = [p for p in found if shipped is None or p.resolve() != shipped.resolve()]
+    if bundled and shipped is not None:
+        found.append(shipped)
     return [p for p in found if p.exists()]
+
+
+def _converted_from_bundled(root: Path, name: str) -> bool:
+    """True when the converted HDF5 file was made from the subset shipped with the project."""
+    h5 = converted_h5(root, name)
+    if name not in BUNDLED or not h5.exists():
+        return False
+    try:
+        with h5py.File(h5, "r") as f:
+            return str(f.attrs.get("source", "")) == str(BUNDLED[name])
+    except OSError:
+        return False
+
+
+def only_bundled(root: Path, name: str) -> bool:
+    """True when the only copy of ``name`` here is the subset shipped with the project."""
+    if name not in BUNDLED or candidates(root, name, bundled=False):
+        return False
+    return not converted_h5(root, name).exists() or _converted_from_bundled(root, name)
 
 
 def _missing_error(root: Path, name: str) -> UserError:
@@ -135,6 +162,8 @@ def prepare(root: Path, name: str) -> tuple[Path, bool]:
     spec = spec_for(name)
     if name in CONVERTED:
         h5 = converted_h5(root, name)
+        if _converted_from_bundled(root, name) and candidates(root, name, bundled=False):
+            _forget_converted(root, name)  # a full copy arrived: convert it instead of the shipped subset
         if h5.exists():
             ready = _converted_ok(root, name, h5)
             if ready is not None:
@@ -190,8 +219,9 @@ def import_source(root: Path, name: str, src: Path) -> Path:
 
 
 def _reuse_existing(root: Path, name: str) -> Path | None:
-    """A verified file already on disk (e.g. the astroNN or Keras cache), if any."""
-    for path in candidates(root, name):
+    """A verified file already on disk (e.g. the astroNN or Keras cache), if any; never the shipped
+    subset (a download asks for the whole data set)."""
+    for path in candidates(root, name, bundled=False):
         try:
             verify_source(root, name, path)
         except UserError:
@@ -207,7 +237,7 @@ def download_named(root: Path, name: str, *, url: str | None = None, quiet: bool
         return prepare(root, name)[0], f"{name} ships with scikit-learn; nothing to download"
     existing = _reuse_existing(root, name)
     if existing is not None:
-        if existing != candidates(root, name)[0]:
+        if existing != candidates(root, name, bundled=False)[0]:
             (folder(root, name) / POINTER).write_text(json.dumps({"path": str(existing)}), encoding="utf-8")
         return prepare(root, name)[0], f"reused verified {existing}"
     source = spec.files[0]
@@ -235,6 +265,11 @@ def status(root: Path, name: str) -> Status:
     if not found:
         return Status(name, False, "-", "-")
     p = found[0]
+    if p == BUNDLED.get(name):
+        n = SPECS[name].official_test_examples
+        where = (f"{p} (the {n:,} official test images shipped with galaxybench; "
+                 f"python -m bench datasets download {name} for all {spec.num_examples:,})")
+        return Status(name, True, where, "on first use")
     if p.is_dir():
         stamped = all(
             checksum.stamp_ok(_stamp(root, f), f, s.content_digest)

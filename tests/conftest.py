@@ -25,15 +25,13 @@ settings.register_profile("ci", max_examples=150, deadline=None, suppress_health
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist"
+BUNDLED_MNIST = REPO / "datasets" / "bundled" / "mnist"
 
 
 @pytest.fixture
 def mnist_dir() -> Path:
-    """The real MNIST t10k IDX pair (../shared/data/mnist); skip if this checkout has none beside it."""
-    if not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"real MNIST files not found at {SHARED_MNIST}")
-    return SHARED_MNIST
+    """The real MNIST t10k IDX pair shipped with the project (datasets/bundled/mnist)."""
+    return BUNDLED_MNIST
 
 
 @pytest.fixture

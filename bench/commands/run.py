@@ -27,7 +27,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="continue a run folder: skip cells that already have a record")
     parser.add_argument("--download", action="store_true",
                         help="first download the named data sets the cells need and this machine lacks "
-                        "(without it, their cells are recorded as skipped with the command to get them)")
+                        "(without it, missing data sets are named before anything runs)")
+    parser.add_argument("--skip-missing", action="store_true",
+                        help="when no cell that reads real data could run for want of it, record those cells "
+                        "as skipped and run the rest anyway (the default stops, naming what to download)")
+    parser.add_argument("--no-prune", action="store_true",
+                        help="run every cell, even one predicted far over its budget (default: such a cell "
+                        "is recorded as pruned, with its predicted time and the evidence)")
+    parser.add_argument("--cell-budget", type=float, metavar="SECONDS",
+                        help="the per-cell budget pruning compares predictions with (default: each cell's "
+                        "timeout_s)")
     parser.add_argument("--no-report", action="store_true",
                         help="skip writing report.html and the charts at the end (see `bench report`)")
     parser.add_argument("--price-per-kwh", metavar="PRICE", help=PRICE_HELP)
@@ -40,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from bench import runner, store
     from bench.expanded import write_expanded
     from bench.matrix import expand, load_matrix
+    from bench.pruning import cheapest_first
     from bench.report.cost import parse_price, save_price
     from bench.workers import check_network, check_user_cluster
 
@@ -76,11 +86,17 @@ def run(args: argparse.Namespace) -> int:
         check_network([p.cell for p in planned if p.skip_reason is None], args.expose_workers)
         if args.download:
             _download_missing(planned)
-        todo = runner.to_run(planned, run_dir, args.retry == "failed")
-        print(f"run folder: {run_dir}  ({len(todo)} of {len(planned)} cells to run)")
+        todo = _check_data(runner.to_run(planned, run_dir, args.retry == "failed", rerun_data_skips=True,
+                                         rerun_pruned=args.no_prune),
+                           run_dir, args.skip_missing)
+        planner = make_planner(env, planned, run_dir)
+        todo = cheapest_first(todo, planner)
+        print(f"run folder: {run_dir}  ({len(todo)} of {len(planned)} cells to run, cheapest first; "
+              f"predicted {runner.left_text(planner, todo)} before pruning)")
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
-            counts = runner.run_cells(run_dir, todo, env, total=len(planned))
+            counts = runner.run_cells(run_dir, todo, env, total=len(planned), planner=planner,
+                                      prune=not args.no_prune, budget_s=args.cell_budget)
         except KeyboardInterrupt:
             print(f"interrupted; resume with: python -m bench run --resume --out {run_dir}")
             raise
@@ -94,16 +110,57 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def make_planner(env: dict[str, Any], planned: list[Any], run_dir: Path | None = None) -> Any:
+    """A bench.pruning.Planner for this machine (its GEMM peaks, cores, data set sizes), taught the
+    run folder's earlier records when resuming."""
+    from bench import store
+    from bench.estimate import earlier_wall_s
+    from bench.predict import dataset_examples, load_priors
+    from bench.pruning import Planner
+    from datasets import paths
+
+    names = {p.cell.dataset for p in planned}
+    history = earlier_wall_s(RESULTS_ROOT, env["hostname"]) if env.get("hostname") else {}
+    planner = Planner(load_priors(), env.get("peak_gflop_s", {}), int(env["logical_cores"]),
+                      dataset_examples(names, paths.data_dir(None)), history=history)
+    for record in store.read_records(run_dir) if run_dir is not None else []:
+        planner.observe(record)
+    return planner
+
+
 def _download_missing(planned: list[Any]) -> None:
-    """Download (sha256-verified) every named real data set a runnable cell reads and is not here yet."""
+    """Download (sha256-verified) every named real data set a runnable cell reads and is not here yet
+    (or is here only as the MNIST test set shipped with the project)."""
     from datasets import paths, sources
     from datasets.specs import SPECS
 
     root = paths.data_dir(None)
     names = sorted({p.cell.dataset for p in planned if p.skip_reason is None and p.cell.dataset in SPECS})
     for name in names:
-        if not sources.status(root, name).present:
+        if not sources.status(root, name).present or sources.only_bundled(root, name):
             print(f"{name}: {sources.download_named(root, name)[1]}")
+
+
+def _check_data(todo: list[Any], run_dir: Path, skip_missing: bool) -> list[Any]:
+    """Name the missing data sets once; stop (UserError) when no real-data cell could run, else record
+    their cells as skipped in one pass and return the cells left to run."""
+    from bench import datacheck, runner
+    from datasets import paths
+
+    root = paths.data_dir(None)
+    found = datacheck.check(todo, root)
+    if not found.missing:
+        return todo
+    lines = datacheck.missing_lines(found, root)
+    if found.nothing_real_runs and not skip_missing:
+        listed = "; ".join(f"{m.name} ({m.cells} cells, {datacheck.size_text(m.download_bytes)}: {m.command})"
+                           for m in found.missing)
+        raise UserError(f"no cell that reads real data can run, these data sets are missing: {listed}; "
+                        f"or add --download, or --skip-missing to run the rest (data folder: {root})")
+    print("missing data sets; their cells are recorded as skipped:\n" + "\n".join(lines))
+    pairs = list(zip(todo, datacheck.mark_missing(todo, found), strict=True))
+    runner.record_skipped(run_dir, [q for p, q in pairs if q.skip_reason != p.skip_reason])
+    return [p for p, q in pairs if q.skip_reason == p.skip_reason]
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:

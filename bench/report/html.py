@@ -142,7 +142,8 @@ def render(
 <title>galaxybench report: {escape(run.path.name)}</title><style>{STYLE}</style></head><body>
 <h1>galaxybench report: {escape(run.path.name)}</h1>
 <p class="machine">Machine: {escape(run.machine)}. Cells: {len(run.df)} recorded{escape(planned)}, {ok} ok,
-{int(run.df["failed"].sum())} failed, {int((run.df["status"] == "skipped").sum())} skipped.</p>
+{int(run.df["failed"].sum())} failed, {int((run.df["status"] == "skipped").sum())} skipped,
+{int((run.df["status"] == "pruned").sum())} pruned.</p>
 {notes}
 <h2>Headline answers</h2>{table_html(headline, "No cell has finished ok yet.")}
 <h2>Charts</h2>{_charts_section(charts)}
@@ -153,7 +154,12 @@ setting (batch 32, float32, default threads) on the same device, where that defa
 {_energy_html(energy)}
 <h2>Per-class precision, recall and F1</h2>{_per_class_section(per_class)}
 {seed}
-<h2>Skipped and failed cells</h2>{table_html(problems, "None: every recorded cell is ok.")}
+<h2>Skipped and failed cells</h2>{table_html(problems[problems["status"] != "pruned"],
+                                            "None: every recorded cell is ok.")}
+<h2>Pruned cells</h2>
+<p>Not run: predicted far over the per-cell budget from what this run had measured (the reason gives
+the prediction and its evidence). They are never ranked; <code>run --no-prune</code> runs them.</p>
+{table_html(problems[problems["status"] == "pruned"], "None: no cell was pruned.")}
 <h2>Machine fingerprint (env.json)</h2>{table_html(env, "env.json is missing.")}
 <h2>How to reproduce</h2>{_reproduce(run)}
 </body></html>

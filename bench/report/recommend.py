@@ -75,6 +75,9 @@ def _best(cells: pd.DataFrame, objective: Objective, budget_s: float | None) -> 
             + (f"; {note}" if note else "")
         )
     gain = None
+    if len(cand) == 1:  # the default compared with itself says nothing: no gain, and say why
+        default, note = None, "; ".join(filter(None, [note if objective.column == "test_accuracy" else "",
+                                                      "one setting measured: nothing to compare"]))
     if default is not None and default[objective.column]:
         a, b = best[objective.column], default[objective.column]
         gain = a / b if objective.higher_is_better else b / a

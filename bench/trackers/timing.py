@@ -1,8 +1,10 @@
-"""Wall-clock timing of Keras training: per step, per epoch, and the first crossing of a target."""
+"""Wall-clock timing of Keras training: per step, per epoch, the first crossing of a target, and
+time-boxed throughput repeats (each lasts until a minimum time and step count, capped by a maximum)."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import keras
@@ -86,3 +88,142 @@ def spread(prefix: str, runs: list[float]) -> dict[str, Any]:
     """Median/min/max and every run of a repeated rate, as record fields."""
     return {prefix: float(np.median(runs)), f"{prefix}_min": float(min(runs)),
             f"{prefix}_max": float(max(runs)), f"{prefix}_runs": [float(r) for r in runs]}
+
+
+# Warm-up ends once the last STABLE_STEPS step times are within STABLE_TOLERANCE of each other.
+STABLE_STEPS = 3
+STABLE_TOLERANCE = 0.05
+# model.fit/predict's step count while a TimeBox decides when to stop (the pipeline repeats forever).
+UNBOUNDED_STEPS = 10**9
+
+
+@dataclass(frozen=True)
+class TimeBox:
+    """How long a throughput measurement runs: warm-up of at most `warmup_steps` steps that also ends
+    after `min_s` or on stable step times; then `repeats` repeats, each until both `min_s` seconds and
+    `min_steps` steps have passed, or `max_s` seconds (at least one step) have."""
+
+    warmup_steps: int
+    min_steps: int
+    repeats: int
+    min_s: float
+    max_s: float
+    stable_steps: int = STABLE_STEPS
+    stable_tolerance: float = STABLE_TOLERANCE
+
+
+def stable(durations: list[float], k: int, tolerance: float) -> bool:
+    """True when the last k step durations are within `tolerance` (relative) of each other."""
+    last = durations[-k:]
+    return len(last) == k and min(last) > 0 and max(last) / min(last) - 1 <= tolerance
+
+
+@dataclass
+class RepeatCutter:
+    """Fed each step's end time, decides where warm-up ends and where each repeat ends (no clock of
+    its own, so tests drive it with made-up times). A repeat runs from the end of the step before it."""
+
+    box: TimeBox
+    start: float  # when the first step began
+    warmup_done: int = 0
+    repeat_steps: list[int] = field(default_factory=list)
+    repeat_s: list[float] = field(default_factory=list)
+    _durations: list[float] = field(default_factory=list)
+    _last_end: float | None = None
+    _repeat_start: float | None = None
+    _in_repeat: int = 0
+
+    def __post_init__(self) -> None:
+        if self.box.warmup_steps == 0:
+            self._repeat_start = self.start
+
+    @property
+    def done(self) -> bool:
+        """Every repeat finished."""
+        return len(self.repeat_steps) >= self.box.repeats
+
+    @property
+    def warm(self) -> bool:
+        """Warm-up is over (the timed repeats have begun)."""
+        return self._repeat_start is not None or self.done
+
+    def step_end(self, now: float) -> bool:
+        """Account for a step that ended at `now`; True once every repeat is complete."""
+        previous = self.start if self._last_end is None else self._last_end
+        self._last_end = now
+        if self._repeat_start is None:
+            self._durations.append(now - previous)
+            self.warmup_done += 1
+            if self._warm_enough(now):
+                self._repeat_start = now
+            return False
+        self._in_repeat += 1
+        elapsed = now - self._repeat_start
+        box = self.box
+        if (elapsed >= box.min_s and self._in_repeat >= box.min_steps) or elapsed >= box.max_s:
+            self.repeat_steps.append(self._in_repeat)
+            self.repeat_s.append(elapsed)
+            self._repeat_start, self._in_repeat = now, 0
+        return self.done
+
+    def _warm_enough(self, now: float) -> bool:
+        box = self.box
+        return (self.warmup_done >= box.warmup_steps or now - self.start >= box.min_s
+                or stable(self._durations, box.stable_steps, box.stable_tolerance))
+
+    def img_s(self, batch_size: int) -> list[float]:
+        """Images/second of each finished repeat."""
+        return [n * batch_size / s for n, s in zip(self.repeat_steps, self.repeat_s, strict=True)]
+
+    def fields(self, prefix: str) -> dict[str, Any]:
+        """Record fields saying how the repeats were cut: steps per repeat (and warm-up steps)."""
+        return {f"{prefix}_repeat_steps": list(self.repeat_steps),
+                f"{prefix}_warmup_steps_run": self.warmup_done}
+
+
+class TimeBoxed(keras.callbacks.Callback):
+    """Stops model.fit / model.predict once a RepeatCutter says every repeat is done; `on_warm` hooks
+    run when warm-up ends (the energy meter starts there)."""
+
+    def __init__(self, box: TimeBox, clock: Any = time.perf_counter) -> None:
+        super().__init__()
+        self.box, self.clock = box, clock
+        self.cutter: RepeatCutter | None = None
+        self.on_warm: list[Any] = []
+
+    def _begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.cutter is None:
+            self.cutter = RepeatCutter(self.box, self.clock())
+            if self.box.warmup_steps == 0:
+                self._warm(0)
+
+    def _warm(self, steps: int) -> None:
+        for hook in self.on_warm:
+            hook(steps)
+
+    def _end(self, stop_attr: str) -> None:
+        cutter = self.cutter
+        assert cutter is not None
+        was_warm = cutter.warm
+        if cutter.step_end(self.clock()):
+            setattr(self.model, stop_attr, True)
+        if not was_warm and cutter.warm:
+            self._warm(cutter.warmup_done)
+
+    on_train_batch_begin = _begin
+    on_predict_batch_begin = _begin
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self._end("stop_training")
+
+    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self._end("stop_predicting")
+
+
+def time_box(cell: Any) -> TimeBox:
+    """A throughput cell's time box (cells recorded before min/max_time_s existed get the defaults)."""
+    from bench.cell import TIME_BOX_DEFAULTS
+
+    return TimeBox(warmup_steps=cell.warmup_steps, min_steps=cell.steps, repeats=cell.repeats,
+                   min_s=cell.min_time_s or TIME_BOX_DEFAULTS["min_time_s"],
+                   max_s=cell.max_time_s or TIME_BOX_DEFAULTS["max_time_s"])

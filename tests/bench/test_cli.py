@@ -81,12 +81,12 @@ def test_env_command_prints_the_fingerprint_as_json():
 
 
 def test_download_offline_is_one_line_naming_the_import(tmp_path):
-    matrix = tmp_path / "mnist.toml"
-    matrix.write_text('[axes]\npairs = ["mnist/mnist_cnn"]\n')
+    matrix = tmp_path / "cifar.toml"
+    matrix.write_text('[axes]\npairs = ["cifar10/cifar_cnn"]\n')
     env = {"BENCH_DATA_DIR": str(tmp_path / "data")}
     proc = bench("run", "--matrix", str(matrix), "--out", str(tmp_path / "run"), "--download", env=env)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
-    assert "python -m bench datasets import mnist" in proc.stderr and "Traceback" not in proc.stderr
+    assert "python -m bench datasets import cifar10" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "run" / "results.jsonl").exists()
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bench.cell import Cell
-from bench.estimate import estimate_s
+from bench.estimate import earlier_wall_s
 from bench.settings import child_env
 from bench.trackers import memory
 from bench.trackers.accuracy import classification_fields
@@ -86,6 +86,5 @@ def test_estimate_from_earlier_runs_on_this_host_only(tmp_path):
         (run / "env.json").write_text(json.dumps({"hostname": host}))
         (run / "results.jsonl").write_text(json.dumps(
             {**cell.config(), "cell_id": cell.cell_id, "status": "ok", "wall_s": wall}) + "\n")
-    similar = Cell("digits", "cifar_cnn", steps=5)  # same kind, other id
-    unseen = Cell("mnist", "mnist_cnn")
-    assert estimate_s([cell, similar, unseen], tmp_path, "me") == (20.0, 1)
+    assert earlier_wall_s(tmp_path, "me") == {cell.cell_id: 10.0}
+    assert earlier_wall_s(tmp_path, "nobody") == {}

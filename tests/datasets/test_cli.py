@@ -38,7 +38,7 @@ def test_bad_inputs_exit_2_with_one_line(make_h5, data_dir: Path, tmp_path: Path
     wrong_dtype = tmp_path / "w.h5"
     with h5py.File(wrong_dtype, "w") as f:
         f["images"], f["ans"] = [[[[0.5]]]], [0]
-    _fails(["datasets", "verify", "mnist"], capsys, "python -m bench datasets download mnist")
+    _fails(["datasets", "verify", "cifar10"], capsys, "python -m bench datasets download cifar10")
     _fails(["datasets", "import", "cifar10", str(tmp_path / "nope")], capsys, "does not exist")
     _fails(["datasets", "verify", f"h5:{truncated}"], capsys, "truncated or corrupt")
     _fails(["datasets", "verify", f"h5:{wrong_dtype}"], capsys, "uint8")

@@ -76,6 +76,13 @@ def test_full_training_estimate_follows_the_formula(make_run, monkeypatch):
     expected = 7 * (n / best["train_img_s"] + n * 0.25 / best["infer_img_s"])
     assert est.loc["mnist/mnist_cnn", "estimate_s"] == pytest.approx(expected)
     assert est.loc["mnist/mnist_cnn", "seed_s"] == estimate.SEED_FIGURES_S[("mnist", "mnist_cnn")]
+    # next to the seed's time: the estimate at the seed's own epochs (5 for mnist_cnn), not the recipe's 7
+    assert est.loc["mnist/mnist_cnn", "seed_epochs_estimate_s"] == pytest.approx(expected * 5 / 7)
+
+
+def test_densenet_is_compared_at_the_38_epochs_the_seed_trained():
+    assert estimate.SEED_EPOCHS[("galaxy10", "densenet121")] == 38
+    assert set(estimate.SEED_EPOCHS) == set(estimate.SEED_FIGURES_S)
 
 
 def test_pareto_front_keeps_only_undominated_points():

@@ -142,7 +142,7 @@ def test_run_keeps_the_price(tmp_path, monkeypatch):
     from bench import runner
     from bench.commands import run as run_command
 
-    monkeypatch.setattr(runner, "run_cells", lambda run_dir, todo, env, total: {"ok": 0})
+    monkeypatch.setattr(runner, "run_cells", lambda run_dir, todo, env, total, **kw: {"ok": 0})
     monkeypatch.setattr(runner, "load_or_probe_env", lambda run_dir: {"logical_cores": 2})
     monkeypatch.setattr(run_command, "_download_missing", lambda planned: None)
     out = tmp_path / "run"

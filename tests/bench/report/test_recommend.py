@@ -49,3 +49,11 @@ def test_synthetic_pair_gets_no_accuracy_and_says_default_is_missing(df):
     assert "best accuracy within budget" not in set(syn["objective"])
     fastest = _row(recs, "galaxy10/densenet121 (synthetic data)", "fastest training")
     assert "not measured" in fastest["note"] and fastest["gain_over_default"] != fastest["gain_over_default"]
+
+
+def test_a_single_measured_setting_is_not_compared_with_itself(df):
+    one = df[(df["pair"] == "mnist/mnist_cnn") & (df["mode"] == "throughput") & (df["status"] == "ok")]
+    default = one[(one["batch_size"] == 32) & (one["precision"] == "float32") & (one["threads"] == "auto")]
+    row = _row(recommendations(default.head(1)), "mnist/mnist_cnn", "fastest training")
+    assert "nothing to compare" in row["note"]
+    assert row["gain_over_default"] is None and row["default_value"] is None
