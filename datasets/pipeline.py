@@ -16,8 +16,10 @@ repeat, each pass's partial last batch is dropped (every step holds batch_size i
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,14 +140,32 @@ def as_tensor(array: np.ndarray) -> tf.Tensor:
     return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
 
 
-def _order(n: int, shuffle: bool, seed: int) -> tf.data.Dataset:
-    """0..n-1, in a new seeded permutation on every iteration when ``shuffle``."""
-    ds = tf.data.Dataset.range(n)
-    return ds.shuffle(max(n, 1), seed=seed, reshuffle_each_iteration=True) if shuffle else ds
+PerPass = Callable[[tf.data.Dataset, tf.Tensor | None], tf.data.Dataset]
+
+
+def _passes(n: int, shuffle: bool, seed: int, per_pass: PerPass, repeat: bool) -> tf.data.Dataset:
+    """``per_pass`` applied to each pass's order of 0..n-1 and a seed of its own: with ``shuffle`` the k-th
+    pass (a repeat, or a new iteration) is np.random.default_rng([seed, k]).permutation(n), as the numpy
+    feed's epoch k; one Python call per pass. With ``repeat``, passes forever."""
+    if not shuffle:
+        one = per_pass(tf.data.Dataset.range(n), None)
+        return one.repeat() if repeat else one
+    counter = itertools.count()
+
+    def permutation() -> tuple[np.ndarray, np.int64]:
+        rng = np.random.default_rng([seed, next(counter)])
+        return rng.permutation(n).astype(np.int64), np.int64(rng.integers(2**31))
+
+    def one_pass(_: tf.Tensor) -> tf.data.Dataset:
+        order, pass_seed = tf.numpy_function(permutation, [], (tf.int64, tf.int64))
+        order = tf.ensure_shape(order, (n,))
+        return per_pass(tf.data.Dataset.from_tensor_slices(order), tf.ensure_shape(pass_seed, ()))
+
+    return (tf.data.Dataset.counter() if repeat else tf.data.Dataset.range(1)).flat_map(one_pass)
 
 
 def _finish(ds: tf.data.Dataset, repeat: bool, n: int, batch_size: int) -> tf.data.Dataset:
-    """Repeat (forever) when asked, then prefetch. The known length (``n`` examples) is asserted so Keras
+    """Prefetch, after asserting the known length (``n`` examples) is asserted so Keras
     sizes its epochs (unbatch hides it). The test hook SLOW_ENV slows each batch down."""
     delay = float(os.environ.get(SLOW_ENV) or 0)
     if delay > 0:
@@ -155,7 +175,7 @@ def _finish(ds: tf.data.Dataset, repeat: bool, n: int, batch_size: int) -> tf.da
 
         ds = ds.map(lambda x, y: (tf.ensure_shape(tf.numpy_function(slow, [x], tf.uint8), x.shape), y))
     length = tf.data.INFINITE_CARDINALITY if repeat else -(-n // batch_size)
-    ds = (ds.repeat() if repeat else ds).apply(tf.data.experimental.assert_cardinality(length))
+    ds = ds.apply(tf.data.experimental.assert_cardinality(length))
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
@@ -166,8 +186,13 @@ def memory_dataset(
     indices, batched, and gathered by tf ops."""
     images, y = read_rows(path, idx, labels)
     x_t, y_t = as_tensor(images), tf.constant(y)
-    ds = _order(len(y), shuffle, seed).batch(batch_size, drop_remainder=repeat)
-    return _finish(ds.map(lambda j: (tf.gather(x_t, j), tf.gather(y_t, j))), repeat, len(y), batch_size)
+
+    def per_pass(order: tf.data.Dataset, _: tf.Tensor | None) -> tf.data.Dataset:
+        return order.batch(batch_size, drop_remainder=repeat)  # in the pass: no batch spans two
+
+    ds = _passes(len(y), shuffle, seed, per_pass, repeat)
+    ds = ds.map(lambda j: (tf.gather(x_t, j), tf.gather(y_t, j)))
+    return _finish(ds, repeat, len(y), batch_size)
 
 
 def stream_dataset(
@@ -190,11 +215,15 @@ def stream_dataset(
         x, y = tf.numpy_function(read, [i], (tf.uint8, tf.int32), stateful=False)
         return tf.ensure_shape(x, (None, *shape)), tf.ensure_shape(y, (None,))
 
-    ds = _order(len(blocks), shuffle, seed).map(decode, num_parallel_calls=DECODE_AHEAD).unbatch()
-    if shuffle:
-        window = max(batch_size, SHUFFLE_BUFFER_BYTES // image_bytes)
-        ds = ds.shuffle(window, seed=seed + 1, reshuffle_each_iteration=True)
-    return _finish(ds.batch(batch_size, drop_remainder=repeat), repeat, len(idx), batch_size)
+    window = max(batch_size, SHUFFLE_BUFFER_BYTES // image_bytes)
+
+    def per_pass(order: tf.data.Dataset, pass_seed: tf.Tensor | None) -> tf.data.Dataset:
+        rows = order.map(decode, num_parallel_calls=DECODE_AHEAD).unbatch()
+        if pass_seed is not None:
+            rows = rows.shuffle(window, seed=pass_seed)
+        return rows.batch(batch_size, drop_remainder=repeat)
+
+    return _finish(_passes(len(blocks), shuffle, seed, per_pass, repeat), repeat, len(idx), batch_size)
 
 
 def build_cache(path: Path, idx: np.ndarray, labels: np.ndarray, cache: Path) -> Path:
