@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bench.report import tables
 from bench.report.load import load_run
 from bench.report.recommend import recommendations
 
@@ -49,3 +50,14 @@ def test_synthetic_pair_gets_no_accuracy_and_says_default_is_missing(df):
     assert "best accuracy within budget" not in set(syn["objective"])
     fastest = _row(recs, "galaxy10/densenet121 (synthetic data)", "fastest training")
     assert "not measured" in fastest["note"] and fastest["gain_over_default"] != fastest["gain_over_default"]
+
+
+def test_an_unstable_best_cell_is_not_ranked_as_sure(df):
+    tp = df[(df["pair"] == "mnist/mnist_cnn") & (df["mode"] == "throughput") & (df["status"] == "ok")]
+    df = df.assign(unstable=False, throttled=None)
+    df.loc[tp["train_img_s"].idxmax(), "unstable"] = True
+    row = _row(recommendations(df), "mnist/mnist_cnn", "fastest training")
+    assert row["note"].startswith("unstable: repeats disagreed") and "not sure" in row["note"]
+    headline = tables.headline(df)
+    setting = headline[headline["pair"] == "mnist/mnist_cnn"]["training setting"].iloc[0]
+    assert setting.endswith("(unstable)")
