@@ -98,11 +98,10 @@ class BlockReader:
 def read_block(images: h5py.Dataset, block: Block) -> np.ndarray:
     """The block's split rows as a fresh array (handed to tf.data, so never reused)."""
     if chunkread.supported(images):
-        needed = None if block.keep is None else block.start + block.keep
-        src = chunkread.read_rows(images, block.start, block.stop, None, needed)
-    else:
-        src = np.empty((block.stop - block.start, *images.shape[1:]), dtype=np.uint8)
-        images.read_direct(src, np.s_[block.start : block.stop])
+        rows = np.arange(block.start, block.stop) if block.keep is None else block.start + block.keep
+        return chunkread.read_picked(images, rows)
+    src = np.empty((block.stop - block.start, *images.shape[1:]), dtype=np.uint8)
+    images.read_direct(src, np.s_[block.start : block.stop])
     return src if block.keep is None else np.take(src, block.keep, axis=0)
 
 
