@@ -1,20 +1,25 @@
-"""tf.data pipelines from an HDF5 file in the Galaxy10 layout. Images stay uint8 end to end.
+"""tf.data pipelines from an HDF5 file in the Galaxy10 layout. Images stay uint8 end to end, and no Python
+runs per batch: Python reads whole blocks (tens of MB) at most, everything per batch is tf.data's C++.
 
-memory: the split's images read once into one uint8 numpy array, batches gathered from it.
-stream: contiguous block reads (whole HDF5 chunks) in seeded shuffled block order, rows shuffled in a
-        bounded window and batched in numpy; memory stays bounded whatever the file size (h5py
-        serialises behind one lock and scattered fancy-index reads are slow, so only contiguous
-        ranges are read; gzip chunks are inflated in parallel, see chunkread.py).
-cache:  a decompressed, split-ordered local copy written once, then streamed from.
+memory: the split read once into one uint8 tensor (shared with numpy, no copy); each pass a seeded
+        permutation of its indices, batched and gathered by tf ops.
+stream: contiguous block reads (whole HDF5 chunks) in seeded shuffled block order, one tf.numpy_function
+        call per block (gzip chunks inflated in parallel, see chunkread.py), decoded ahead of use; then
+        unbatch, a shuffle window of SHUFFLE_BUFFER_BYTES, batch, prefetch: memory stays bounded whatever
+        the file size (h5py serialises behind one lock and scattered reads are slow, so only contiguous
+        ranges are read).
+cache:  a decompressed, split-ordered local copy written once, then read like stream (plain block reads).
 tfio:   tensorflow-io's HDF5 reader, when it can load (it cannot with TF 2.21).
-Every pass (a repeat, or a new iteration as Keras fit makes each epoch) is a new seeded shuffle.
+Every pass (a repeat, or a new iteration as Keras fit makes each epoch) is a new seeded shuffle; with
+repeat, each pass's partial last batch is dropped (every step holds batch_size images).
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +32,9 @@ from datasets.h5store import IMAGES, LABELS
 
 BLOCK_BYTES = 32 << 20  # one contiguous read
 SHUFFLE_BUFFER_BYTES = 96 << 20  # bounded memory for the stream shuffle window
+DECODE_AHEAD = 1  # blocks decoded while the previous one is batched (each block inflates on all cores)
+ALIGN = 64  # bytes: TensorFlow checks a tensor's alignment (Eigen's)
+SLOW_ENV = "BENCH_TEST_PIPELINE_DELAY_S"  # tests only: seconds of sleep added per batch (an input-bound feed)
 
 
 @dataclass(frozen=True)
@@ -87,12 +95,22 @@ class BlockReader:
         return len(block.keep)
 
 
+def read_block(images: h5py.Dataset, block: Block) -> np.ndarray:
+    """The block's split rows as a fresh array (handed to tf.data, so never reused)."""
+    if chunkread.supported(images):
+        rows = np.arange(block.start, block.stop) if block.keep is None else block.start + block.keep
+        return chunkread.read_picked(images, rows)
+    src = np.empty((block.stop - block.start, *images.shape[1:]), dtype=np.uint8)
+    images.read_direct(src, np.s_[block.start : block.stop])
+    return src if block.keep is None else np.take(src, block.keep, axis=0)
+
+
 def read_rows(path: Path, idx: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All rows ``idx`` (sorted) into one preallocated uint8 array, by contiguous block reads."""
     with h5py.File(path, "r") as f:
         images = f[IMAGES]
         shape = images.shape[1:]
-        out = np.empty((len(idx), *shape), dtype=np.uint8)
+        out = aligned_empty((len(idx), *shape))
         rows = block_rows(int(np.prod(shape)), images.chunks[0] if images.chunks else None)
         reader = BlockReader(images, np.empty((rows, *shape), dtype=np.uint8))
         pos = 0
@@ -101,92 +119,110 @@ def read_rows(path: Path, idx: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
     return out, labels[idx].astype(np.int32)
 
 
-def _epochs(
-    repeat: bool, batches: Callable[[], Iterator], sig: tuple[tf.TensorSpec, ...], batch_size: int, n: int
-) -> tf.data.Dataset:
-    """One pass of the ``batches`` generator per epoch over ``n`` examples, prefetched; the known length
-    is asserted so Keras sizes its epochs (and does not warn that the input ran out). With ``repeat``,
-    forever and full batches only: each pass's last partial batch is dropped, so every timed step
-    holds batch_size images (img/s counts them so) and a jit-compiled step keeps one shape."""
-    epochs = tf.data.Dataset.counter() if repeat else tf.data.Dataset.range(1)
-    ds = epochs.flat_map(lambda _: tf.data.Dataset.from_generator(batches, output_signature=sig))
-    if repeat:
-        ds = ds.filter(lambda _, y: tf.shape(y)[0] == batch_size)
+def aligned_empty(shape: tuple[int, ...]) -> np.ndarray:
+    """An uninitialised uint8 array whose data is ALIGN-byte aligned, as TensorFlow kernels require."""
+    size = int(np.prod(shape))
+    raw = np.empty(size + ALIGN, dtype=np.uint8)
+    skip = -raw.ctypes.data % ALIGN
+    return raw[skip : skip + size].reshape(shape)
+
+
+def as_tensor(array: np.ndarray) -> tf.Tensor:
+    """The array as a tensor sharing its memory (DLPack; copied once into an aligned array if it is not
+    aligned); tf.constant would copy it, twice over its size at peak, measured here."""
+    if array.size == 0:
+        return tf.constant(array)
+    if array.ctypes.data % ALIGN or not array.flags.c_contiguous:
+        copy = aligned_empty(array.shape)
+        copy[...] = array
+        array = copy
+    return tf.experimental.dlpack.from_dlpack(array.__dlpack__())
+
+
+PerPass = Callable[[tf.data.Dataset, tf.Tensor | None], tf.data.Dataset]
+
+
+def _passes(n: int, shuffle: bool, seed: int, per_pass: PerPass, repeat: bool) -> tf.data.Dataset:
+    """``per_pass`` applied to each pass's order of 0..n-1 and a seed of its own: with ``shuffle`` the k-th
+    pass (a repeat, or a new iteration) is np.random.default_rng([seed, k]).permutation(n), as the numpy
+    feed's epoch k; one Python call per pass. With ``repeat``, passes forever."""
+    if not shuffle:
+        one = per_pass(tf.data.Dataset.range(n), None)
+        return one.repeat() if repeat else one
+    counter = itertools.count()
+
+    def permutation() -> tuple[np.ndarray, np.int64]:
+        rng = np.random.default_rng([seed, next(counter)])
+        return rng.permutation(n).astype(np.int64), np.int64(rng.integers(2**31))
+
+    def one_pass(_: tf.Tensor) -> tf.data.Dataset:
+        order, pass_seed = tf.numpy_function(permutation, [], (tf.int64, tf.int64))
+        order = tf.ensure_shape(order, (n,))
+        return per_pass(tf.data.Dataset.from_tensor_slices(order), tf.ensure_shape(pass_seed, ()))
+
+    return (tf.data.Dataset.counter() if repeat else tf.data.Dataset.range(1)).flat_map(one_pass)
+
+
+def _finish(ds: tf.data.Dataset, repeat: bool, n: int, batch_size: int) -> tf.data.Dataset:
+    """Prefetch, after asserting the known length (``n`` examples) is asserted so Keras
+    sizes its epochs (unbatch hides it). The test hook SLOW_ENV slows each batch down."""
+    delay = float(os.environ.get(SLOW_ENV) or 0)
+    if delay > 0:
+        def slow(x: np.ndarray) -> np.ndarray:
+            time.sleep(delay)
+            return x
+
+        ds = ds.map(lambda x, y: (tf.ensure_shape(tf.numpy_function(slow, [x], tf.uint8), x.shape), y))
     length = tf.data.INFINITE_CARDINALITY if repeat else -(-n // batch_size)
-    return ds.apply(tf.data.experimental.assert_cardinality(length)).prefetch(tf.data.AUTOTUNE)
-
-
-def _signature(shape: tuple[int, ...]) -> tuple[tf.TensorSpec, tf.TensorSpec]:
-    return (tf.TensorSpec((None, *shape), tf.uint8), tf.TensorSpec((None,), tf.int32))
+    ds = ds.apply(tf.data.experimental.assert_cardinality(length))
+    return ds.prefetch(tf.data.AUTOTUNE)
 
 
 def memory_dataset(
     path: Path, idx: np.ndarray, labels: np.ndarray, batch_size: int, shuffle: bool, seed: int, repeat: bool
 ) -> tf.data.Dataset:
-    """Whole split in RAM as uint8 (about the array's size); each epoch a seeded permutation."""
+    """Whole split in RAM as one uint8 tensor (about the array's size); each pass a seeded permutation of
+    indices, batched, and gathered by tf ops."""
     images, y = read_rows(path, idx, labels)
-    epochs = itertools.count()  # each pass, repeated or a new iteration (Keras fit), reshuffles
+    x_t, y_t = as_tensor(images), tf.constant(y)
 
-    def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        order = np.random.default_rng([seed, next(epochs)]).permutation(len(y)) if shuffle else None
-        for s in range(0, len(y), batch_size):
-            if order is None:
-                yield images[s : s + batch_size], y[s : s + batch_size]
-            else:
-                j = order[s : s + batch_size]
-                yield images[j], y[j]
+    def per_pass(order: tf.data.Dataset, _: tf.Tensor | None) -> tf.data.Dataset:
+        return order.batch(batch_size, drop_remainder=repeat)  # in the pass: no batch spans two
 
-    return _epochs(repeat, batches, _signature(images.shape[1:]), batch_size, len(y))
+    ds = _passes(len(y), shuffle, seed, per_pass, repeat)
+    ds = ds.map(lambda j: (tf.gather(x_t, j), tf.gather(y_t, j)))
+    return _finish(ds, repeat, len(y), batch_size)
 
 
 def stream_dataset(
     path: Path, idx: np.ndarray, labels: np.ndarray, batch_size: int, shuffle: bool, seed: int, repeat: bool
 ) -> tf.data.Dataset:
-    """Contiguous block reads in (seeded) shuffled block order; rows shuffled within a bounded window
-    of blocks and batched in numpy, so tf.data never handles single images."""
+    """Contiguous block reads in seeded shuffled block order, one Python call per block, decoded ahead;
+    rows shuffled in a bounded window, batched by tf.data."""
     with h5py.File(path, "r") as f:
         shape = f[IMAGES].shape[1:]
         chunks = f[IMAGES].chunks
-    rows = block_rows(int(np.prod(shape)), chunks[0] if chunks else None)
-    blocks = plan_blocks(idx, labels, rows)
-    window = max(1, SHUFFLE_BUFFER_BYTES // (rows * int(np.prod(shape))))
-    spare: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # buffers reused from epoch to epoch
+    image_bytes = int(np.prod(shape))
+    blocks = plan_blocks(idx, labels, block_rows(image_bytes, chunks[0] if chunks else None))
 
-    def buffers() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(block read buffer, shuffle window images, window labels), reused when a previous epoch is done."""
-        if spare:
-            return spare.pop()
-        x = np.empty((window * rows + batch_size, *shape), dtype=np.uint8)
-        return np.empty((rows, *shape), dtype=np.uint8), x, np.empty(len(x), dtype=np.int32)
-
-    epochs = itertools.count()  # each pass, repeated or a new iteration (Keras fit), reshuffles
-
-    def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        rng = np.random.default_rng([seed, next(epochs)])
-        order = rng.permutation(len(blocks)) if shuffle else np.arange(len(blocks))
-        bufs = buffers()
-        tmp, x, y = bufs
+    def read(i: np.int64) -> tuple[np.ndarray, np.ndarray]:
+        block = blocks[int(i)]
         with h5py.File(path, "r") as f:
-            reader = BlockReader(f[IMAGES], tmp)
-            have = 0  # rows carried over from the previous window
-            for g in range(0, len(order), window):
-                for b in (blocks[i] for i in order[g : g + window]):
-                    k = reader.read_into(b, x[have:])
-                    y[have : have + k] = b.labels
-                    have += k
-                full = have if g + window >= len(order) else have // batch_size * batch_size
-                perm = rng.permutation(have) if shuffle else np.arange(have)
-                for s in range(0, full, batch_size):
-                    j = perm[s : min(s + batch_size, full)]
-                    yield (
-                        (x[j], y[j]) if shuffle else (x[j[0] : j[-1] + 1].copy(), y[j[0] : j[-1] + 1].copy())
-                    )
-                rest = perm[full:]
-                x[: len(rest)], y[: len(rest)] = x[rest], y[rest]
-                have = len(rest)
-        spare.append(bufs)  # only after a complete epoch: an abandoned one keeps its own
+            return read_block(f[IMAGES], block), block.labels
 
-    return _epochs(repeat, batches, _signature(shape), batch_size, len(idx))
+    def decode(i: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        x, y = tf.numpy_function(read, [i], (tf.uint8, tf.int32), stateful=False)
+        return tf.ensure_shape(x, (None, *shape)), tf.ensure_shape(y, (None,))
+
+    window = max(batch_size, SHUFFLE_BUFFER_BYTES // image_bytes)
+
+    def per_pass(order: tf.data.Dataset, pass_seed: tf.Tensor | None) -> tf.data.Dataset:
+        rows = order.map(decode, num_parallel_calls=DECODE_AHEAD).unbatch()
+        if pass_seed is not None:
+            rows = rows.shuffle(window, seed=pass_seed)
+        return rows.batch(batch_size, drop_remainder=repeat)
+
+    return _finish(_passes(len(blocks), shuffle, seed, per_pass, repeat), repeat, len(idx), batch_size)
 
 
 def build_cache(path: Path, idx: np.ndarray, labels: np.ndarray, cache: Path) -> Path:

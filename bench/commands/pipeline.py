@@ -1,5 +1,6 @@
 """`python -m bench pipeline DATASET`: the input pipeline alone (tf.data, or the numpy mode's PyDataset),
-images/s and peak RSS."""
+images/s and peak RSS; with --model, also how much of the model's own training speed the pipeline keeps
+(input_efficiency: end-to-end / model-only img/s, the model-only fit run with no pipeline iterator alive)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import time
 from pathlib import Path
 
 NAME = "pipeline"
-HELP = "measure the input pipeline alone (images/s per epoch, peak RSS) for a dataset and mode"
+HELP = "measure the input pipeline alone (images/s per epoch, peak RSS) for a dataset and mode; " \
+       "with --model, its input_efficiency"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-examples", type=int, default=None)
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--model", default=None,
+                        help="also train this model on the pipeline and on one constant batch "
+                             "(input_efficiency)")
+    parser.add_argument("--train-steps", type=int, default=50, help="timed training steps with --model")
     parser.add_argument("--json", type=Path, default=None, help="also write the result to this JSON file")
 
 
@@ -67,7 +73,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         images = sum(int(next(it)[1].shape[0]) for _ in range(steps))
         epochs.append(images / (time.perf_counter() - t))
         cpu_s.append(time.process_time() - c)
-    return {
+    del it
+    result = {
         "dataset": args.dataset,
         "dataset_path": str(ds.path),
         "synthetic": ds.synthetic,
@@ -83,6 +90,30 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "rss_before_mb": round(rss_before_mb, 1),
         "peak_rss_mb": None if (peak := peak_rss_mb()) is None else round(peak, 1),
     }
+    return result | input_efficiency(args, ds, pipe)
+
+
+def input_efficiency(args: argparse.Namespace, ds: object, pipe: object) -> dict[str, object]:
+    """With --model: training img/s on one constant batch (first, no pipeline iterator alive) and on the
+    pipeline, their ratio and the input-bound verdict; without, why there is none."""
+    if not args.model:
+        return {"input_efficiency": None,
+                "unavailable": {"input_efficiency": "no --model given: the pipeline alone was measured"}}
+    from bench.scenarios import feed
+    from bench.trackers.timing import StepTimer
+    from models.registry import get_model
+
+    spec = get_model(args.model)
+    model = spec.build(ds.image_shape, ds.num_classes)
+    spec.recipe.compile(model)
+    rates = {}
+    for name, data in (("model_only_img_s", feed.cached(pipe)), ("train_img_s", pipe)):
+        timer, warm = StepTimer(), 2
+        model.fit(data, steps_per_epoch=warm + args.train_steps, epochs=1, verbose=0, callbacks=[timer])
+        rates[name] = timer.repeat_img_s(warm, args.train_steps, 1, args.batch_size)[0]
+    verdict = feed.input_verdict(rates["train_img_s"], rates["model_only_img_s"])
+    return {"model": args.model, **{k: round(v, 1) for k, v in rates.items()},
+            "input_efficiency": round(verdict["input_efficiency"], 3), "input_bound": verdict["input_bound"]}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json and not args.json.parent.is_dir():
         raise UserError(f"--json {args.json}: folder {args.json.parent} does not exist; create it or give "
                         "another path")
+    if args.train_steps < 1:
+        raise UserError(f"--train-steps must be at least 1, not {args.train_steps}")
     result = measure(args)
     table = Table(title=f"pipeline: {args.dataset} ({args.mode}, batch {args.batch_size})")
     table.add_column("measure")
@@ -107,8 +140,13 @@ def run(args: argparse.Namespace) -> int:
         "pipeline_img_s",
         "rss_before_mb",
         "peak_rss_mb",
+        "model_only_img_s",
+        "train_img_s",
+        "input_efficiency",
+        "input_bound",
     ):
-        table.add_row(key, str(result[key]))
+        if key in result:
+            table.add_row(key, str(result[key]))
     Console().print(table)
     if args.json:
         _write_json(args.json, result)

@@ -74,6 +74,8 @@ def _best(cells: pd.DataFrame, objective: Objective, budget_s: float | None) -> 
             + (f" (budget {budget_s:.0f} s)" if budget_s else "")
             + (f"; {note}" if note else "")
         )
+    if objective.modes == ("throughput",) and caveat(best):
+        note = "; ".join(n for n in (caveat(best), note) if n)
     gain = None
     if len(cand) == 1:  # the default compared with itself says nothing: no gain, and say why
         default, note = None, "; ".join(filter(None, [note if objective.column == "test_accuracy" else "",
@@ -90,6 +92,16 @@ def _best(cells: pd.DataFrame, objective: Objective, budget_s: float | None) -> 
         "gain_over_default": gain,
         "note": note,
     }
+
+
+def caveat(cell: pd.Series) -> str:
+    """Why a throughput cell's figure is not sure: its repeats stayed > 10% apart, or its clock throttled."""
+    notes = []
+    if cell.get("unstable") == True:  # noqa: E712 (numpy or Python bool; NaN when absent)
+        notes.append("unstable: repeats disagreed by more than 10% twice, so this ranking is not sure")
+    if cell.get("throttled") == True:  # noqa: E712
+        notes.append(f"throttled: {cell.get('throttle_reason')}")
+    return "; ".join(notes)
 
 
 def default_cell(cand: pd.DataFrame, best: pd.Series) -> pd.Series | None:

@@ -22,7 +22,7 @@ def headline(df: pd.DataFrame) -> pd.DataFrame:
             has = cells[(cells["mode"] == "throughput") & cells[col].notna()]
             best = has.loc[has[col].idxmax()] if not has.empty else None
             row[f"best {name} images/s"] = math.nan if best is None else round(float(best[col]), 1)
-            row[f"{name} setting"] = "" if best is None else setting_text(best)
+            row[f"{name} setting"] = "" if best is None else setting_text(best) + _unsure(best)
         key = (pair, device)
         row["full training (est.)"] = human_seconds(est.loc[key, "estimate_s"]) if key in est.index else "n/a"
         real = cells[~cells["synthetic"] & cells["test_accuracy"].notna()]
@@ -31,6 +31,12 @@ def headline(df: pd.DataFrame) -> pd.DataFrame:
         row["GPU peak MB (max)"] = cells["gpu_peak_mb"].max()
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _unsure(cell: pd.Series) -> str:
+    """' (unstable)' / ' (throttled)' after a setting whose figure is not sure."""
+    marks = [m for m in ("unstable", "throttled") if cell.get(m) == True]  # noqa: E712 (NaN when absent)
+    return f" ({', '.join(marks)})" if marks else ""
 
 
 def _range(values: pd.Series) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from bench.cell import Cell
 from bench.outcome import check_finite
-from bench.scenarios.feed import pipeline_img_s
+from bench.scenarios.feed import input_verdict, pipeline_img_s
 from bench.scenarios.workload import Workload
 from bench.strategy import global_batch
 from bench.trackers.energy import EnergyMeter, energy_fields
@@ -62,7 +62,7 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
     cached = iter(distribute(strategy, tf.data.Dataset.from_tensors(next(iter(train))).repeat()))
     cached_timer, _ = timed_steps(lambda: float(train_step(cached)), 1 + steps)
     fields["cached_train_img_s"] = cached_timer.repeat_img_s(1, steps, 1, b)[0]
-    fields["input_bound"] = fields["pipeline_img_s"] < fields["cached_train_img_s"]
+    fields |= input_verdict(fields["train_img_s"], fields["cached_train_img_s"])
     fields["train_gflop_s"] = work.fields["train_flops_per_image"] * fields["train_img_s"] / 1e9
     return fields
 

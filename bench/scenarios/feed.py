@@ -7,6 +7,7 @@ jax and torch too); pipeline "numpy" needs no TensorFlow at all.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import time
 from collections.abc import Iterator
@@ -38,9 +39,23 @@ def _is_py_dataset(data: Any) -> bool:
     return any(c.__name__ == "PyDataset" and c.__module__.startswith("keras") for c in type(data).__mro__)
 
 
+INPUT_BOUND = 0.95  # input_efficiency below this: the pipeline costs the model more than 5%
+
+
+def input_verdict(train_img_s: float, model_only_img_s: float) -> dict[str, Any]:
+    """input_efficiency (end-to-end / model-only training img/s) and input_bound (< INPUT_BOUND)."""
+    efficiency = train_img_s / model_only_img_s
+    return {"input_efficiency": efficiency, "input_bound": efficiency < INPUT_BOUND}
+
+
 def cached(data: Any) -> Any:
-    """The first batch of ``data`` repeated forever, in the same kind of feed (tf.data or PyDataset)."""
-    batch = next(iterate(data))
+    """The first batch of ``data`` held as a constant and repeated forever in a fresh feed of the same kind
+    (tf.data or PyDataset); the iterator that read it is released and collected first, so no pipeline
+    thread is alive while the model trains on it."""
+    it = iterate(data)
+    batch = next(it)
+    del it
+    gc.collect()
     if _is_py_dataset(data):
         from datasets.numpy_feed import Repeat
 

@@ -10,9 +10,14 @@ import numpy as np
 import pytest
 from h5py._hl.filters import guess_chunk
 
+SKY_NOISE = 6.0  # std of the sky's noise (test_pipeline.GALAXY sets the Galaxy10-shaped file's)
 
-def galaxy_like_images(n: int, shape: tuple[int, int, int], seed: int = 0) -> np.ndarray:
-    """Smooth bright blobs on a noisy sky, so gzip compresses them about as much as real survey cutouts."""
+
+def galaxy_like_images(
+    n: int, shape: tuple[int, int, int], seed: int = 0, noise: float = SKY_NOISE
+) -> np.ndarray:
+    """Smooth bright blobs on a noisy sky; ``noise`` sets how much gzip compresses them (the published
+    Galaxy10 DECaLS file: compressed/raw ~0.73)."""
     rng = np.random.default_rng(seed)
     h, w, c = shape
     yy, xx = np.mgrid[0:h, 0:w]
@@ -20,12 +25,13 @@ def galaxy_like_images(n: int, shape: tuple[int, int, int], seed: int = 0) -> np
     for i in range(n):
         r = np.hypot(yy - h / 2 + rng.normal(0, 4), xx - w / 2 + rng.normal(0, 4)) / (h / rng.uniform(6, 12))
         blob = 200 * np.exp(-r)[..., None] * rng.uniform(0.5, 1.0, c)
-        out[i] = np.clip(blob + rng.normal(12, 6, (h, w, c)), 0, 255).astype(np.uint8)
+        out[i] = np.clip(blob + rng.normal(12, noise, (h, w, c)), 0, 255).astype(np.uint8)
     return out
 
 
 def write_like_published(
-    path: Path, n: int, shape: tuple[int, int, int], *, chunk_like: int, gzip: bool, per_image: bool = False
+    path: Path, n: int, shape: tuple[int, int, int], *, chunk_like: int, gzip: bool, per_image: bool = False,
+    noise: float = SKY_NOISE,
 ) -> Path:
     """A Galaxy10-layout file written the way `create_dataset(..., compression="gzip")` lays out a file of
     ``chunk_like`` images (h5py's automatic chunk shape for that size), or one gzip chunk per image."""
@@ -39,7 +45,7 @@ def write_like_published(
         )
         f.create_dataset("ans", data=(np.arange(n) % 10).astype(np.uint8))
         step = max(1, (64 << 20) // int(np.prod(shape)))
-        template = galaxy_like_images(min(step, 512), shape)
+        template = galaxy_like_images(min(step, 512), shape, noise=noise)
         rng = np.random.default_rng(1)
         for s in range(0, n, step):
             m = min(step, n - s)

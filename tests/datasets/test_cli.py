@@ -91,3 +91,19 @@ def test_subprocess_has_no_traceback(data_dir: Path):
         and proc.stderr.startswith("error: galaxy10 is not in")
         and "Traceback" not in proc.stderr
     )
+
+
+def test_pipeline_command_input_efficiency(data_dir: Path, tmp_path: Path, monkeypatch):
+    """--model trains on one constant batch and on the pipeline; a pipeline slowed by the test hook keeps
+    little of the model's speed and is input-bound."""
+    from datasets.pipeline import SLOW_ENV
+
+    monkeypatch.setenv(SLOW_ENV, "0.05")
+    out = tmp_path / "p.json"
+    argv = ["pipeline", "synthetic:28x28x1:10:400", "--model", "mnist_cnn", "--epochs", "1",
+            "--train-steps", "20", "--json", str(out)]
+    assert main(argv) == 0
+    result = json.loads(out.read_text())
+    assert result["input_efficiency"] == pytest.approx(result["train_img_s"] / result["model_only_img_s"],
+                                                       abs=1e-3)
+    assert result["input_bound"] is True and result["input_efficiency"] < 0.95

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bench.report import tables
 from bench.report.load import load_run
 from bench.report.recommend import recommendations
 
@@ -57,3 +58,12 @@ def test_a_single_measured_setting_is_not_compared_with_itself(df):
     row = _row(recommendations(default.head(1)), "mnist/mnist_cnn", "fastest training")
     assert "nothing to compare" in row["note"]
     assert row["gain_over_default"] is None and row["default_value"] is None
+def test_an_unstable_best_cell_is_not_ranked_as_sure(df):
+    tp = df[(df["pair"] == "mnist/mnist_cnn") & (df["mode"] == "throughput") & (df["status"] == "ok")]
+    df = df.assign(unstable=False, throttled=None)
+    df.loc[tp["train_img_s"].idxmax(), "unstable"] = True
+    row = _row(recommendations(df), "mnist/mnist_cnn", "fastest training")
+    assert row["note"].startswith("unstable: repeats disagreed") and "not sure" in row["note"]
+    headline = tables.headline(df)
+    setting = headline[headline["pair"] == "mnist/mnist_cnn"]["training setting"].iloc[0]
+    assert setting.endswith("(unstable)")
