@@ -37,7 +37,7 @@ def cpu_mhz_reader(root: Path | None = None) -> tuple[Callable[[], float] | None
         if not files:
             return None, (f"no CPU frequency exposed: {root}/cpu*/cpufreq is absent (a VM, or no cpufreq "
                           "driver); /proc/cpuinfo's MHz there is a fixed figure, not a measurement")
-        return lambda: statistics.fmean(int(f.read_text()) / 1000 for f in files), None
+        return lambda: statistics.fmean(int(f.read_text(encoding="utf-8")) / 1000 for f in files), None
     import psutil
 
     freq = psutil.cpu_freq()
