@@ -34,6 +34,7 @@ timeout_s = 240
 warmup_steps = 1
 steps = 3
 repeats = 3
+min_time_s = 0.2
 [train]
 epochs = 1
 [[include]]

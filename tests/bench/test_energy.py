@@ -309,7 +309,7 @@ def _child(cell: dict, env: dict[str, str]) -> dict:
 
 
 TINY = {"dataset": "digits", "model": "cifar_cnn", "threads": 1, "batch_size": 32, "warmup_steps": 1,
-        "steps": 2, "repeats": 2}
+        "steps": 2, "repeats": 2, "min_time_s": 0.2}
 
 
 def test_real_cell_reads_the_powercap_tree_it_is_pointed_at(tmp_path):

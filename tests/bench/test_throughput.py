@@ -43,6 +43,7 @@ def _cell_record(tmp_path, monkeypatch, delay_s: float | None) -> dict:
         monkeypatch.delenv(SLOW_ENV, raising=False)
     (tmp_path / "logs").mkdir(exist_ok=True)
     cell = Cell("synthetic:28x28x1:10:512", "mnist_cnn", batch_size=32, warmup_steps=5, steps=40, repeats=3,
+                min_time_s=0.5,
                 timeout_s=600)
     record = run_cell(cell, tmp_path, env={})
     assert record["status"] == "ok", record.get("log_tail")
