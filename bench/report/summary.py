@@ -73,5 +73,16 @@ def _md(table: pd.DataFrame) -> str:
     """A pipe table, or a line saying there is nothing to show."""
     if table.empty:
         return "_none_"
-    cleaned = table.astype(object).where(table.notna(), None)
-    return cleaned.to_markdown(index=False, floatfmt=".4g", missingval="")
+    cleaned = table.astype(object).map(_number)
+    return cleaned.to_markdown(index=False, missingval="", disable_numparse=True)
+
+
+def _number(value: object) -> object:
+    """A number as people write it: 21,072 and 2,974 (not 2.107e+04), 43.5, 0.9583."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""  # nothing measured
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.4g}"

@@ -23,3 +23,14 @@ def test_summary_md_has_the_answers_and_the_problems(sample_report):
     for heading in ("## Headline answers", "## Recommendations", "## Skipped and failed cells"):
         assert heading in text
     assert "mnist/mnist_cnn" in text and "oom-b4096" in text and "Made-Up CPU 9000" in text
+
+
+def test_numbers_in_summary_tables_read_as_people_write_them():
+    import pandas as pd
+
+    from bench.report.summary import _md
+
+    table = pd.DataFrame({"img/s": [21072.05, 43.46, 3.881, float("nan")], "acc": [0.9583, None, 0.97, 1.0]})
+    text = _md(table)
+    assert "21,072" in text and "43.5" in text and "3.881" in text and "0.9583" in text
+    assert "e+0" not in text and "nan" not in text.lower()
