@@ -303,6 +303,9 @@ def _run_workers(cell: Cell, logs: list[Path], indices: list[int], configs: list
     return ended, timed_out
 
 
+WAIT_SLICE_S = 0.5  # how often the wait for workers lets a Ctrl-C through
+
+
 def _wait(pool: concurrent.futures.Executor, procs: list[subprocess.Popen[str]],
           timeout_s: float) -> dict[int, str]:
     """Each finished worker's stdout, collected until all finished, one failed, or timeout_s passed."""
@@ -311,11 +314,16 @@ def _wait(pool: concurrent.futures.Executor, procs: list[subprocess.Popen[str]],
     outs: dict[int, str] = {}
     pending = set(futures)
     while pending:
-        done, pending = concurrent.futures.wait(pending, timeout=max(0.0, deadline - time.monotonic()),
+        left = deadline - time.monotonic()
+        # Short waits: a Ctrl-C that is no real signal (Windows' console, _thread.interrupt_main) is only
+        # seen when the main thread runs Python again.
+        done, pending = concurrent.futures.wait(pending, timeout=max(0.0, min(WAIT_SLICE_S, left)),
                                                 return_when=concurrent.futures.FIRST_COMPLETED)
         for future in done:
             outs[futures[future]] = future.result()[0] or ""
-        if not done or any(_failed(outs[futures[f]], procs[futures[f]].returncode) for f in done):
+        if any(_failed(outs[futures[f]], procs[futures[f]].returncode) for f in done):
+            break
+        if not done and time.monotonic() >= deadline:
             break
     return outs
 

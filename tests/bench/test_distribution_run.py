@@ -42,7 +42,7 @@ strategy = "mirrored"
 mode = "train"
 """
 MULTI = Cell(dataset="digits", model="cifar_cnn", strategy="multiworker", replicas=2, threads=1,
-             warmup_steps=1, steps=3, repeats=3, timeout_s=240)
+             warmup_steps=1, steps=3, repeats=3, min_time_s=0.2, timeout_s=240)  # as in MATRIX
 
 
 @pytest.fixture(scope="module")

@@ -52,8 +52,13 @@ def harness_img_s(cell: Cell, tmp_path: Path) -> float:
     return record["train_img_s"]
 
 
+# BENCH_TRUST_MODES picks the pipeline modes (default both). CI runs memory only: the ten cases take
+# ~40 min on its 2 cores, more than its 90-minute budget leaves after the rest of .ci/run.
+MODES = [m for m in os.environ.get("BENCH_TRUST_MODES", "memory,cache").split(",") if m]
+
+
 @pytest.mark.benchmark
-@pytest.mark.parametrize("mode", ["memory", "cache"])
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("model", "shape", "batch", "images"), CASES,
                          ids=[f"{m}-b{b}" for m, _, b, _ in CASES])
 def test_harness_agrees_with_outside_reference(benchmark, tmp_path, model, shape, batch, images, mode):
