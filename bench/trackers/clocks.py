@@ -17,7 +17,7 @@ from typing import Any
 import keras
 
 from bench.cell import Cell
-from bench.trackers.energy import cell_gpus
+from bench.trackers.energy import cell_gpus, nvml_init
 
 POLL_S = 0.25
 FALL = 0.10  # a clock whose lowest sample is this far below its highest counts as throttled
@@ -67,12 +67,9 @@ def nvml_clocks(gpus: list[int]) -> tuple[list[NvmlClocks], Any, str | None]:
     """Clock readers for the cell's GPUs, the pynvml module (to shut down), or why there are none."""
     if not gpus:
         return [], None, None
-    try:
-        import pynvml
-
-        pynvml.nvmlInit()
-    except Exception as exc:  # ImportError, or NVMLError (no driver / library) from nvmlInit
-        return [], None, f"NVML unavailable: {exc}"
+    pynvml, why = nvml_init()
+    if pynvml is None:
+        return [], None, why
     try:
         return [NvmlClocks(pynvml, i) for i in gpus], pynvml, None
     except pynvml.NVMLError as exc:

@@ -150,16 +150,25 @@ def cell_gpus(cell: Cell) -> list[int]:
     return list(range(first, first + (cell.replicas if cell.strategy == "mirrored" else 1)))
 
 
-def nvml_sources(gpus: list[int]) -> tuple[list[Source], Any, str | None]:
-    """Per GPU the energy counter, else power sampling; the pynvml module (to shut down), or why not."""
-    if not gpus:
-        return [], None, CPU_CELL_NO_GPU
+
+def nvml_init() -> tuple[Any, str | None]:
+    """The initialised pynvml module, or None and why NVML cannot be used (shared by energy and clocks)."""
     try:
         import pynvml
 
         pynvml.nvmlInit()
     except Exception as exc:  # ImportError, or NVMLError (no driver / library) from nvmlInit
-        return [], None, f"NVML unavailable: {exc}"
+        return None, f"NVML unavailable: {exc}"
+    return pynvml, None
+
+
+def nvml_sources(gpus: list[int]) -> tuple[list[Source], Any, str | None]:
+    """Per GPU the energy counter, else power sampling; the pynvml module (to shut down), or why not."""
+    if not gpus:
+        return [], None, CPU_CELL_NO_GPU
+    pynvml, why = nvml_init()
+    if pynvml is None:
+        return [], None, why
     sources: list[Source] = []
     try:
         for index in gpus:
