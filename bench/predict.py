@@ -141,11 +141,21 @@ def throughput_scenario_s(cell: Cell, step_s: float) -> float:
 
 
 def train_examples(cell: Cell, examples: dict[str, int]) -> int | None:
-    """Training images one epoch of a train/budget cell reads."""
-    n = examples.get(cell.dataset) or examples.get(data_of(cell))
+    """Training images one epoch of a train/budget cell reads (a synthetic set's from its name's count)."""
+    n = synthetic_train_examples(cell.dataset) or examples.get(cell.dataset) or examples.get(data_of(cell))
     if n is None:
         return None
     return min(n, cell.max_train_examples) if cell.max_train_examples else n
+
+
+def synthetic_train_examples(dataset: str) -> int | None:
+    """The training split of a synthetic data set named synthetic:HxWxC:CLASSES:N (None for others)."""
+    from datasets.specs import split_counts
+
+    parts = dataset.split(":")
+    if parts[0] != "synthetic" or len(parts) != 4 or not parts[3].isdigit():
+        return None
+    return split_counts(int(parts[3]), None)["train"]
 
 
 def wall_s(cell: Cell, img_s: float, priors: Priors, examples: dict[str, int],

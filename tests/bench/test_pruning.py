@@ -9,7 +9,7 @@ import pytest
 
 from bench.cell import Cell
 from bench.matrix import Planned
-from bench.predict import Priors, phase_s, throughput_scenario_s
+from bench.predict import Priors, phase_s, throughput_scenario_s, train_examples
 from bench.pruning import PRUNE_FACTOR, Planner, cheapest_first
 
 PRIORS = Priors(
@@ -153,3 +153,13 @@ def test_a_precisions_first_cell_is_evidence_and_only_its_timeout_prunes_it():
     assert reason is None and prediction.seconds > PRUNE_FACTOR * 10.0
     p.observe(record(first, 40.0))  # it ran: from now on the budget rules that precision
     assert p.prune_reason(cell(precision="mixed_float16", batch_size=64), budget_s=10.0)[1] is not None
+
+
+def test_a_synthetic_train_cell_is_estimated_from_its_own_size():
+    """A train cell on synthetic data reads its own N images, not the real set's (none here): without
+    this, `plan` of a synthetic full matrix had no estimate for its five training cells."""
+    cell = Cell("synthetic:256x256x3:10:512", "densenet121", mode="train", epochs=38, stands_for="galaxy10")
+    capped = dataclasses.replace(cell, max_train_examples=100)
+    assert train_examples(cell, {}) == 327  # 512 - 103 test (20%) - 82 validation (20% of the rest)
+    assert train_examples(capped, {}) == 100
+    assert train_examples(Cell("mnist", "mnist_cnn", mode="train"), {"mnist": 54_000}) == 54_000
