@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bench.matrix import Machine, expand, load_matrix
-from bench.record import FIELDS
+from bench.config.matrix import Machine, expand, load_matrix
+from bench.config.record import FIELDS
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text()
@@ -23,7 +23,7 @@ def test_three_commands_are_the_ones_ci_runs():
 
 def test_every_record_field_is_documented():
     missing = [name for name in FIELDS if f"| `{name}` |" not in README]
-    assert not missing, f"README lacks {missing}; regenerate its table with python -m bench.record"
+    assert not missing, f"README lacks {missing}; regenerate its table with python -m bench.config.record"
 
 
 def test_matrix_example_is_a_valid_matrix(tmp_path):

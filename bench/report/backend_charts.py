@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bench.record import CONFIG_FIELDS
+from bench.config.record import CONFIG_FIELDS
 from bench.report.charts import Chart, _ok, save_chart, slug
 
 REFERENCE = "tensorflow"

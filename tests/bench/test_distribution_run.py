@@ -18,8 +18,8 @@ from typing import Any
 import psutil
 import pytest
 
-from bench import runner, workers
-from bench.cell import Cell
+from bench.config.cell import Cell
+from bench.launch import runner, workers
 from tests.bench.conftest import REPO, bench, records
 
 MATRIX = """
@@ -100,11 +100,11 @@ def test_report_draws_the_scaling_chart(dist_run):
 
 
 def _children() -> list[psutil.Process]:
-    """This test process's live bench.child descendants."""
+    """This test process's live bench.cell.child descendants."""
     alive = []
     for proc in psutil.Process().children(recursive=True):
         try:
-            if "bench.child" in " ".join(proc.cmdline()) and proc.status() != psutil.STATUS_ZOMBIE:
+            if "bench.cell.child" in " ".join(proc.cmdline()) and proc.status() != psutil.STATUS_ZOMBIE:
                 alive.append(proc)
         except psutil.NoSuchProcess:
             pass

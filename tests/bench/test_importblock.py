@@ -15,10 +15,10 @@ from bench import importblock
 from tests.bench.conftest import REPO
 
 PACKAGES = ("bench", "datasets", "models")
-# Names only bench/processes.py may touch, each behind a feature check (getattr / available()).
+# Names only bench/launch/processes.py may touch, each behind a feature check (getattr / available()).
 POSIX_NAMES = {("os", "killpg"), ("os", "setsid"), ("os", "getpgid"), ("os", "fork"), ("signal", "SIGKILL"),
                ("signal", "SIGALRM"), ("signal", "alarm")}
-GUARDED = {Path("bench/processes.py")}
+GUARDED = {Path("bench/launch/processes.py")}
 
 
 def _sources() -> list[Path]:
