@@ -19,9 +19,9 @@ from typing import Any, NoReturn
 import psutil
 
 from bench.cell.faults import fault_for, inject
+from bench.cell.lifeline import die_with
 from bench.cell.trackers.memory import MemoryTracker, gpu_memory
 from bench.config.cell import Cell
-from bench.launch.processes import die_with
 from bench.outcome import from_exception
 
 
@@ -50,7 +50,7 @@ def finite(value: Any) -> Any:
 
 
 def _die_with_runner() -> None:
-    """Exit when the runner dies (bench.launch.processes.die_with, every OS), so a killed runner leaves
+    """Exit when the runner dies (bench.cell.lifeline.die_with, every OS), so a killed runner leaves
     no cell
     running behind it (a resumed runner would otherwise run two cells at once)."""
     runner = os.environ.get("BENCH_RUNNER_PID")

@@ -1,7 +1,8 @@
 """The cell's tf.distribute strategy (TensorFlow's own) and the record fields that describe it.
 
 none: no strategy (Keras's default). mirrored: tf.distribute.MirroredStrategy over `replicas` devices,
-the GPUs the process sees (settings.visible_gpus) or as many logical CPU devices (settings.split_cpu);
+the GPUs the process sees (bench.config.environment.visible_gpus) or as many logical CPU devices
+(bench.cell.backends.tensorflow.split_cpu);
 training runs through model.fit. multiworker: tf.distribute.MultiWorkerMirroredStrategy from the
 process's TF_CONFIG, one replica per worker process; training runs through a custom step under
 strategy.run (bench.cell.scenarios.distributed), because model.fit fails under it with Keras 3

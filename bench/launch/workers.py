@@ -40,6 +40,15 @@ from bench import outcome
 from bench.config.cell import Cell
 from bench.errors import UserError
 from bench.launch import processes
+from bench.launch.spawn import (
+    cell_record,
+    kill,
+    log_tail,
+    parse_child_output,
+    spawn_child,
+    summary_line,
+    utc_now,
+)
 
 HOST = "127.0.0.1"
 NOT_RECORDED = "ran as a worker (the chief's runner records it)"
@@ -247,7 +256,6 @@ def recorded_here(cell: Cell) -> bool:
 
 def not_recorded_line(record: dict[str, Any]) -> str:
     """The console line of this machine's worker of a cell whose record the chief's runner writes."""
-    from bench.launch.runner import summary_line
 
     return f"{summary_line(record)}  ({NOT_RECORDED})"
 
@@ -255,7 +263,6 @@ def not_recorded_line(record: dict[str, Any]) -> str:
 def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
     """Run a multiworker cell: this machine's worker under the user's TF_CONFIG, or `replicas` local
     workers on 127.0.0.1; the chief's record, or a failed record naming the worker that failed."""
-    from bench.launch.runner import utc_now
 
     config = user_cluster()
     if config is not None:
@@ -286,7 +293,6 @@ def _run_workers(cell: Cell, logs: list[Path], indices: list[int], configs: list
     """Start the workers and wait for all of them, the first failure or the cell's timeout; every worker
     still running then is killed. Returns {position: (exit status, stdout)} of the workers that ended
     by themselves, in the order they ended, and whether the cell timed out."""
-    from bench.launch.runner import kill, spawn_child
 
     procs: list[subprocess.Popen[str]] = []
     with concurrent.futures.ThreadPoolExecutor(len(logs)) as pool:
@@ -331,7 +337,6 @@ def _wait(pool: concurrent.futures.Executor, procs: list[subprocess.Popen[str]],
 
 def _failed(out: str, returncode: int | None) -> bool:
     """True when a finished worker printed no ok record."""
-    from bench.launch.runner import parse_child_output
 
     record = parse_child_output(out)
     return record is None or record.get("status") != "ok" or returncode != 0
@@ -342,7 +347,6 @@ def _record(cell: Cell, ended: dict[int, tuple[int, str]], timed_out: bool, indi
     """The cell's record: the first worker's (the chief's, or this machine's) when every worker ended ok,
     else the failure of the worker that failed first (the others then fail waiting for it), or the
     timeout."""
-    from bench.launch.runner import cell_record, log_tail, parse_child_output
 
     if timed_out:
         return cell_record(cell, "timeout", f"killed after timeout_s={cell.timeout_s:g} ({n} workers)", {},

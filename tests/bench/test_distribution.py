@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import pytest
 
 from bench.cell import faults, strategy
-from bench.cell.backends.tensorflow import child_env
 from bench.config.cell import Cell
+from bench.config.environment import child_env
 from bench.config.matrix import Machine, skip_reason
 from bench.errors import UserError
 from bench.launch import workers

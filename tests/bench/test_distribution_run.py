@@ -19,7 +19,7 @@ import psutil
 import pytest
 
 from bench.config.cell import Cell
-from bench.launch import runner, workers
+from bench.launch import runner, spawn, workers
 from tests.bench.conftest import REPO, bench, records
 
 MATRIX = """
@@ -121,7 +121,7 @@ def test_a_failing_worker_fails_the_cell_and_stops_the_others(fault, status, why
     rec = runner.run_cell(MULTI, tmp_path, env={})
     assert rec["status"] == status
     assert rec["reason"].startswith(f"worker 1 of 2 ({MULTI.cell_id}.worker1.log): ") and why in rec["reason"]
-    assert rec["log_tail"] == runner.log_tail(tmp_path / "logs" / f"{MULTI.cell_id}.worker1.log")
+    assert rec["log_tail"] == spawn.log_tail(tmp_path / "logs" / f"{MULTI.cell_id}.worker1.log")
     assert _children() == []
 
 

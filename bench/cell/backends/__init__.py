@@ -1,9 +1,9 @@
 """The cell's Keras backend in its own process: import it with the cell's settings, check the device.
 
-bench.cell.backends.tensorflow.child_env already put KERAS_BACKEND and device visibility in the
-environment (cpu cells:
-CUDA_VISIBLE_DEVICES=-1 and JAX_PLATFORMS=cpu; jax gpu cells: JAX_PLATFORMS=cuda, so JAX fails rather
-than fall back to the CPU). Per backend, what the cell's thread settings mean:
+bench.config.environment.child_env (applied here once, and by the runner at spawn) puts KERAS_BACKEND
+and device visibility in the environment (cpu cells: CUDA_VISIBLE_DEVICES=-1 and JAX_PLATFORMS=cpu;
+jax gpu cells: JAX_PLATFORMS=cuda, so JAX fails rather than fall back to the CPU). Per backend, what
+the cell's thread settings mean:
 
 - tensorflow: threads / inter_threads are TensorFlow's intra-/inter-op thread pools.
 - torch: torch.set_num_threads / torch.set_num_interop_threads.
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.config.cell import Cell
+from bench.config.environment import child_env
 
 MB = 2**20
 
@@ -42,8 +43,6 @@ class Backend:
 def setup(cell: Cell) -> Backend:
     """Import the cell's backend (and Keras on it) with its settings applied; raises when the device
     the cell asks for is not what the backend sees."""
-    from bench.cell.backends.tensorflow import child_env
-
     os.environ.update(child_env(cell, os.environ))
     backend = {"tensorflow": _tensorflow, "torch": _torch, "jax": _jax}[cell.backend](cell)
     import keras

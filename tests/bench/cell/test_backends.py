@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from bench.cell import backends
-from bench.cell.backends.tensorflow import child_env
 from bench.cell.child import tf_version
 from bench.cell.trackers import memory
 from bench.config.cell import Cell
+from bench.config.environment import child_env
 from bench.config.matrix import Machine, expand, parse_matrix
 from bench.importblock import installed
 from bench.launch.runner import machine_of

@@ -1,6 +1,6 @@
-"""Process control on every OS (bench.launch.processes): whole-tree kills, and a cell that dies with its
-runner
-through the psutil watch alone (BENCH_SIMULATE=windows takes PDEATHSIG away, as Windows and macOS lack it)."""
+"""Process control on every OS (bench.launch.processes): whole-tree kills; and a cell that dies with its
+runner (bench.cell.lifeline) through the psutil watch alone (BENCH_SIMULATE=windows takes PDEATHSIG away,
+as Windows and macOS lack it)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 import psutil
 import pytest
 
+from bench.cell import lifeline
 from bench.launch import processes
 from tests.bench.conftest import REPO, wait_for
 
@@ -18,10 +19,10 @@ from tests.bench.conftest import REPO, wait_for
 PARENT = ("import subprocess, sys, time; "
           "c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); "
           "print(c.pid, flush=True); time.sleep(600)")
-# A "runner" that starts a "cell" watching it (bench.launch.processes.die_with), prints the cell's pid, waits.
+# A "runner" that starts a "cell" watching it (bench.cell.lifeline.die_with), prints the cell's pid, waits.
 RUNNER = ("import os, subprocess, sys, time; "
-          "c = subprocess.Popen([sys.executable, '-c', 'import os, time; from bench.launch import processes; "
-          "processes.die_with(int(os.environ[\"RUNNER\"])); print(\"watching\", flush=True); "
+          "c = subprocess.Popen([sys.executable, '-c', 'import os, time; from bench.cell import lifeline; "
+          "lifeline.die_with(int(os.environ[\"RUNNER\"])); print(\"watching\", flush=True); "
           "time.sleep(600)'], "
           "env={**os.environ, 'RUNNER': str(os.getpid())}); "
           "print(c.pid, flush=True); time.sleep(600)")
@@ -38,7 +39,7 @@ def _start(code: str, env: dict[str, str] | None = None,
 
 
 def _gone(proc: psutil.Process) -> bool:
-    return not processes.alive(proc)
+    return not lifeline.alive(proc)
 
 
 def test_kill_tree_kills_the_grandchildren_too():

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from bench.cell.backends.tensorflow import child_env
 from bench.cell.trackers import memory
 from bench.cell.trackers.accuracy import classification_fields
 from bench.config.cell import Cell
+from bench.config.environment import child_env
 from bench.launch.history import earlier_wall_s
 
 
