@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bench.config.axes import matrix_reference
 from bench.config.matrix import Machine, expand, load_matrix
 from bench.config.record import FIELDS
 
@@ -32,3 +33,8 @@ def test_matrix_example_is_a_valid_matrix(tmp_path):
     path.write_text(block)
     planned = expand(load_matrix(str(path)), Machine(logical_cores=2))
     assert len(planned) == 2 * 4 * 2  # pairs x batch sizes x precisions, on the CPU
+
+
+def test_matrix_reference_is_the_axis_table():
+    """The [axes] lines of "The matrix file" are bench.config.axes' own (one declaration per axis)."""
+    assert matrix_reference() in README, "regenerate the [axes] lines with python -m bench.config.axes"

@@ -6,23 +6,7 @@ the pairs, which [axes] or each [[include]] must give)::
     name = "quick"                          # default: the file's stem
     description = "..."
     [axes]                                  # each value a scalar or a list; the cells are the product
-    pairs = "seed" | ["galaxy10/densenet121", "digits/mnist_cnn", ...]
-    data = "real" | "synthetic"             # synthetic: random data of the real shape (stands_for)
-    device = "cpu" | "gpu:N" | "all"        # all: cpu + every GPU TensorFlow sees
-    backend = "tensorflow" | "jax" | "torch"   # Keras backend (KERAS_BACKEND in the cell's process)
-    strategy = "none" | "mirrored" | "multiworker"   # tf.distribute strategy (tensorflow backend)
-    replicas = N                            # mirrored: devices; multiworker: workers (none: always 1)
-    threads = "auto" | "all" | N            # all: 1, 2, 4, ... up to the logical cores (jax: cores pinned)
-    inter_threads = "auto" | N
-    batch_size = N | "recipe" | "max"       # recipe: the model recipe's; max: the largest that fits
-    precision = "float32" | "mixed_float16" | "mixed_bfloat16"
-    jit_compile = false | true
-    pipeline = "memory" | "stream" | "cache" | "tfio" | "numpy"   # numpy: PyDataset, no TensorFlow
-    mode = "throughput" | "train" | "budget"
-    seed = 0
-    synthetic_examples = 512                # images in a synthetic dataset
-    oversubscribe = false                   # true: thread counts above the logical cores may run
-    timeout_s = 1800                        # per cell
+    ...                                     # one line per axis: `python -m bench.config.axes`
     [throughput]  warmup_steps (at most), steps (at least, per repeat), repeats (>= 3),
                   min_time_s (each repeat at least, default 2), max_time_s (at most, default 20)
     [train]       epochs (N | "recipe"), target_accuracy, max_train_examples
@@ -44,29 +28,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.config.cell import TIME_BOX_DEFAULTS, Cell
+from bench.config.axes import BACKEND_NAMES, BY_NAME, MATRIX_AXES, MODES, SETTINGS, positive_int
+from bench.config.cell import Cell
 from bench.errors import UserError
 
 PRESETS_DIR = Path(__file__).resolve().parents[1] / "presets"
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-MODES = ("throughput", "train", "budget")
-DATA_KINDS = ("real", "synthetic")
-BACKENDS = ("tensorflow", "jax", "torch")
-BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
-STRATEGIES = ("none", "mirrored", "multiworker")
 
-AXES_DEFAULTS: dict[str, Any] = {
-    "data": "real", "device": "cpu", "backend": "tensorflow", "strategy": "none", "replicas": 1,
-    "threads": "auto", "inter_threads": "auto", "batch_size": 32,
-    "precision": "float32", "jit_compile": False, "pipeline": "memory", "mode": "throughput", "seed": 0,
-    "synthetic_examples": 512, "oversubscribe": False, "timeout_s": 1800.0,
-}
-AXES_KEYS = ("pairs", *AXES_DEFAULTS)
+# Everything below is derived from the axis table (bench.config.axes.AXES).
+AXES_DEFAULTS: dict[str, Any] = {a.name: a.default for a in MATRIX_AXES if a.name != "pairs"}
+AXES_KEYS = tuple(a.name for a in MATRIX_AXES)
 MODE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "throughput": {"warmup_steps": 3, "steps": 20, "repeats": 3, **TIME_BOX_DEFAULTS},
-    "train": {"epochs": "recipe", "target_accuracy": None, "max_train_examples": None},
-    "budget": {"budget_s": 60.0, "epochs": 1000, "target_accuracy": None, "max_train_examples": None},
+    mode: {a.name: default for a in SETTINGS for m, default in a.mode_defaults if m == mode} for mode in MODES
 }
+SINGLE_KEYS = tuple(a.name for a in MATRIX_AXES if a.single)  # one value per matrix, not a list
+CELL_AXES = tuple(a.name for a in MATRIX_AXES if a.cell and a.name != "batch_size")  # checked per [[cells]]
 SETTING_KEYS = tuple(sorted({k for d in MODE_DEFAULTS.values() for k in d}))
 EXCLUDE_KEYS = ("dataset", "model", *AXES_KEYS[1:])
 TOP_KEYS = ("name", "description", "axes", *MODES, "include", "exclude")
@@ -193,7 +168,7 @@ def _parse_group(table: dict[str, Any], base: dict[str, list[Any]], where: str) 
             raise UserError(f"{where}: pairs is required (\"seed\" or [\"dataset/model\", ...])")
         else:
             group[key] = [AXES_DEFAULTS[key]]
-    for key in ("seed", "synthetic_examples", "oversubscribe", "timeout_s"):
+    for key in SINGLE_KEYS:
         if len(group[key]) != 1:
             raise UserError(f"{where}: {key} takes one value, not a list")
     overrides = {k: table[k] for k in SETTING_KEYS if k in table}
@@ -207,58 +182,13 @@ def _parse_group(table: dict[str, Any], base: dict[str, list[Any]], where: str) 
 
 
 def _check_axis_value(key: str, v: Any, where: str) -> None:
-    """UserError naming the key when v is not a valid value of axis key."""
-    def bad(expected: str) -> UserError:
-        return UserError(f"{where}: {key} = {v!r} is not valid; expected {expected}")
-
-    if key == "pairs":
-        if v == "seed":
-            return
-        if not isinstance(v, str) or "/" not in v or not all(v.rsplit("/", 1)):
-            raise bad('"seed" or "dataset/model" strings such as "galaxy10/densenet121"')
+    """UserError naming the key when v is not a valid value of axis key (the axis table's check), or a
+    pair names a model the registry lacks."""
+    axis = BY_NAME[key]
+    if not axis.check(v):
+        raise UserError(f"{where}: {key} = {v!r} is not valid; expected {axis.expected}")
+    if key == "pairs" and v != "seed":
         _check_model(v.rsplit("/", 1)[1], where)
-    elif key == "data" and v not in DATA_KINDS:
-        raise bad(" or ".join(DATA_KINDS))
-    elif key == "device" and not (v in ("cpu", "all") or re.fullmatch(r"gpu:\d+", str(v))):
-        raise bad('"cpu", "gpu:N" or "all"')
-    elif key in ("threads", "inter_threads"):
-        allowed = ("auto", "all") if key == "threads" else ("auto",)
-        if not (v in allowed or _positive_int(v)):
-            raise bad(f"a positive integer or {' / '.join(repr(a) for a in allowed)}")
-    elif key == "batch_size" and not (v in ("recipe", "max") or _positive_int(v)):
-        raise bad('a positive integer, "recipe" or "max" (the largest that fits)')
-    elif key == "backend" and v not in BACKENDS:
-        raise bad(", ".join(BACKENDS))
-    elif key == "strategy" and v not in STRATEGIES:
-        raise bad(", ".join(STRATEGIES))
-    elif key == "replicas" and not _positive_int(v):
-        raise bad("a positive integer")
-    elif key == "precision" and v not in PRECISIONS:
-        raise bad(", ".join(PRECISIONS))
-    elif key in ("jit_compile", "oversubscribe") and not isinstance(v, bool):
-        raise bad("true or false")
-    elif key == "pipeline" and not _pipeline_known(v):
-        raise bad("one of datasets.api.PIPELINE_MODES (memory, stream, cache, tfio, numpy)")
-    elif key == "mode" and v not in MODES:
-        raise bad(", ".join(MODES))
-    elif key == "seed" and not (isinstance(v, int) and not isinstance(v, bool) and v >= 0):
-        raise bad("an integer >= 0")
-    elif key == "synthetic_examples" and not _positive_int(v):
-        raise bad("a positive integer")
-    elif key == "timeout_s" and not _positive_number(v):
-        raise bad("a positive number of seconds")
-
-
-def _pipeline_known(v: Any) -> bool:
-    """True when v names a pipeline mode of datasets.api ("memory" is always one)."""
-    if not isinstance(v, str):
-        return False
-    if v == "memory":
-        return True
-    from datasets.api import PIPELINE_MODES
-
-    return v in PIPELINE_MODES
-
 
 def _parse_settings(table: Any, mode: str, where: str) -> dict[str, Any]:
     """Per-mode settings table merged over the mode's defaults."""
@@ -270,27 +200,10 @@ def _parse_settings(table: Any, mode: str, where: str) -> dict[str, Any]:
 
 
 def _check_setting(key: str, v: Any, where: str) -> None:
-    """UserError naming the key when a per-mode setting value is bad."""
-    ok = {
-        "warmup_steps": isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-        "steps": _positive_int(v),
-        "repeats": _positive_int(v) and v >= 3,
-        "epochs": v == "recipe" or _positive_int(v),
-        "target_accuracy": _positive_number(v) and v <= 1,
-        "max_train_examples": _positive_int(v),
-        "budget_s": _positive_number(v),
-        "min_time_s": _positive_number(v),
-        "max_time_s": _positive_number(v),
-    }[key]
-    if not ok:
-        expected = {"repeats": "an integer >= 3 (the spread needs three runs)",
-                    "epochs": 'a positive integer or "recipe"', "target_accuracy": "a number in (0, 1]",
-                    "warmup_steps": "an integer >= 0", "budget_s": "a positive number of seconds",
-                    "min_time_s": "a positive number of seconds",
-                    "max_time_s": "a positive number of seconds"}
-        want = expected.get(key, "a positive integer")
-        raise UserError(f"{where}: {key} = {v!r} is not valid; expected {want}")
-
+    """UserError naming the key when a per-mode setting value is bad (the axis table's check)."""
+    axis = BY_NAME[key]
+    if not axis.check(v):
+        raise UserError(f"{where}: {key} = {v!r} is not valid; expected {axis.expected}")
 
 def _check_model(model: str, where: str) -> None:
     """UserError naming where, when model is not in the registry (python -m bench models). Under the
@@ -300,10 +213,6 @@ def _check_model(model: str, where: str) -> None:
 
     if model not in MODELS and not os.environ.get("BENCH_FAULT"):
         raise UserError(f"{where}: unknown model {model!r}; known models: {', '.join(MODELS)}")
-
-
-CELL_AXES = ("device", "backend", "strategy", "replicas", "threads", "inter_threads", "precision",
-             "jit_compile", "pipeline", "mode", "seed", "timeout_s", "oversubscribe")
 
 
 def _check_cell(config: dict[str, Any], where: str) -> None:
@@ -318,7 +227,7 @@ def _check_cell(config: dict[str, Any], where: str) -> None:
     batch = config.get("batch_size", 1)
     concrete = {"batch_size": 1 if batch == "max" else batch, "epochs": config.get("epochs") or 1}
     for key, value in concrete.items():  # expanded: "recipe" was resolved to a number ("max" runs as such)
-        if not _positive_int(value):
+        if not positive_int(value):
             raise UserError(f"{where}: {key} = {value!r} is not valid; expected a positive integer")
     if "all" in (config.get("device"), config.get("threads")):
         raise UserError(f'{where}: device/threads = "all" is an [axes] value; a cell names one')
@@ -422,15 +331,11 @@ def _to_cell(point: dict[str, Any], settings: dict[str, Any]) -> Cell:
     if mode == "throughput" and s["min_time_s"] > s["max_time_s"]:
         raise UserError(f"min_time_s = {s['min_time_s']:g} exceeds max_time_s = {s['max_time_s']:g}; "
                         "a repeat cannot last longer than its cap")
-    return Cell(
-        dataset=dataset, model=point["model"], stands_for=stands_for, device=point["device"],
-        backend=point["backend"], strategy=point["strategy"],
-        replicas=1 if point["strategy"] == "none" else point["replicas"],
-        threads=point["threads"], inter_threads=point["inter_threads"],
-        batch_size=recipe.batch_size if batch == "recipe" else batch, precision=point["precision"],
-        jit_compile=point["jit_compile"], pipeline=point["pipeline"], mode=mode, seed=point["seed"],
-        timeout_s=float(point["timeout_s"]), oversubscribe=point["oversubscribe"], **s,
-    )
+    axes = {a.name: point[a.name] for a in MATRIX_AXES if a.cell}
+    axes |= {"replicas": 1 if point["strategy"] == "none" else point["replicas"],
+             "batch_size": recipe.batch_size if batch == "recipe" else batch,
+             "timeout_s": float(point["timeout_s"])}
+    return Cell(dataset=dataset, model=point["model"], stands_for=stands_for, **axes, **s)
 
 
 def _recipe(model: str) -> Any:
@@ -549,11 +454,3 @@ def _table_list(value: Any, where: str) -> list[dict[str, Any]]:
 def _as_list(value: Any) -> list[Any]:
     """A scalar as a one-element list; lists unchanged."""
     return list(value) if isinstance(value, list) else [value]
-
-
-def _positive_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v > 0
-
-
-def _positive_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and v > 0

@@ -8,48 +8,14 @@ in field names (``_s``, ``_ms``, ``_mb``, ``_img_s``, ``_gflop_s``). Absent meas
 
 from __future__ import annotations
 
+from bench.config.axes import CELL_FIELDS
+
 SCHEMA_VERSION = 1
 
 STATUSES = ("ok", "skipped", "oom", "error", "timeout", "nan", "pruned")
 
-# The cell's configuration, copied flat into every record (see bench/config/cell.py).
-CONFIG_FIELDS: dict[str, str] = {
-    "dataset": "dataset name: mnist, cifar10, galaxy10, galaxy10_sdss, digits, h5:PATH, synthetic:HxWxC:K:N",
-    "stands_for": "for synthetic data: the real dataset whose shape it copies (null otherwise)",
-    "model": "model name from the registry (python -m bench models)",
-    "device": "cpu or gpu:N",
-    "threads": "intra-op threads (TensorFlow's pool; torch.set_num_threads; jax: the process pinned to this "
-               "many cores, XLA having no thread setting), or 'auto' for the backend's default",
-    "inter_threads": "inter-op threads (TensorFlow's pool; torch.set_num_interop_threads; jax: none), "
-                     "or 'auto'",
-    "backend": "Keras backend the cell ran on: tensorflow, jax or torch",
-    "strategy": "distribution: none, mirrored (tf.distribute.MirroredStrategy) or multiworker "
-                "(tf.distribute.MultiWorkerMirroredStrategy, one worker process per replica on 127.0.0.1)",
-    "replicas": "replicas the strategy trains on: devices (mirrored) or worker processes (multiworker); "
-                "1 for none",
-    "batch_size": "images per replica per training/inference step (global batch = batch_size x replicas); "
-                  "for batch_size = \"max\" the batch found (batch_search says how)",
-    "precision": "float32, mixed_float16 or mixed_bfloat16 (Keras mixed-precision policy)",
-    "jit_compile": "jit_compile passed to model.compile: XLA on tensorflow, jax.jit on jax "
-                   "(false: op by op), torch.compile on torch",
-    "pipeline": "input pipeline mode: memory, stream, cache or tfio (tf.data), or numpy (keras PyDataset "
-                "over h5py, no TensorFlow needed)",
-    "mode": "throughput, train or budget",
-    "seed": "seed for splits, shuffling and weights",
-    "warmup_steps": "throughput: at most this many untimed steps before timing (warm-up also ends after "
-                    "min_time_s, or once 3 step times agree within 5%)",
-    "steps": "throughput: at least this many timed steps per repeat (unless max_time_s comes first)",
-    "repeats": "throughput: timed repeats (median/min/max are over these)",
-    "min_time_s": "throughput: each timed repeat lasts at least this many seconds (and `steps` steps)",
-    "max_time_s": "throughput: a timed repeat stops after this many seconds (at least one step) even short "
-                  "of `steps`",
-    "epochs": "train: maximum epochs (null: the model recipe's)",
-    "budget_s": "budget: wall-clock training budget in seconds",
-    "target_accuracy": "train/budget: validation accuracy whose first crossing is timed",
-    "max_train_examples": "train/budget: cap on training examples (null: the whole split)",
-    "timeout_s": "the runner kills the cell's process after this many seconds",
-    "oversubscribe": "true when thread counts above the logical cores were explicitly allowed",
-}
+# The cell's configuration, copied flat into every record: the cell axes of bench/config/axes.py.
+CONFIG_FIELDS: dict[str, str] = {axis.name: axis.description for axis in CELL_FIELDS}
 
 MEASUREMENT_FIELDS: dict[str, str] = {
     # identity and outcome
