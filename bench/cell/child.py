@@ -80,13 +80,11 @@ def measure(cell: Cell) -> dict[str, Any]:
         traceback.print_exc()
         record["status"], record["reason"] = from_exception(exc)
     record |= tf_version(unavailable)
-    fields = memory.stop()
-    unavailable |= fields.pop("unavailable", {})
+    measured = memory.stop()
     if backend is not None:
-        gpu, why = gpu_memory(backend, cell.device)
-        fields |= gpu
-        unavailable |= why
-    record |= fields
+        measured |= gpu_memory(backend, cell.device)
+    record |= measured.fields
+    unavailable |= measured.unavailable
     if unavailable:
         record["unavailable"] = unavailable
     return record

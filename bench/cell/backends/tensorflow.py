@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.cell.backends.base import MB, Backend
 from bench.config.cell import Cell
 
 
@@ -46,3 +47,11 @@ def device_name(tf: Any, cell: Cell) -> str:
         return cpu_model()
     details = tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0])
     return str(details.get("device_name", cell.device))
+
+
+def start(cell: Cell) -> Backend:
+    """TensorFlow with the cell's settings (import_tensorflow), its GPU peak from get_memory_info."""
+    tf = import_tensorflow(cell)
+    return Backend("tensorflow", tf.__version__, device_name(tf, cell),
+                   lambda: tf.config.experimental.get_memory_info("GPU:0")["peak"] / MB,
+                   "tf.config.experimental.get_memory_info")

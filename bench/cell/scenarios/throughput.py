@@ -64,9 +64,8 @@ def _timed_fit(model: Any, train: Any, cell: Cell, b: int) -> TimedFit:
     history = model.fit(train, steps_per_epoch=UNBOUNDED_STEPS, epochs=1, verbose=0,
                         callbacks=[timer, boxed, energy, clocks])
     check_finite(history.history["loss"])
-    got, why = energy_fields(energy.reading, energy.images(b))
-    why |= clocks.sampler.unavailable
-    fields = got | clocks.fields | {"unavailable": why} | boxed.cutter.fields("train")
+    measured = energy_fields(energy.reading, energy.images(b)) | clocks.measured()
+    fields = measured.as_fields() | boxed.cutter.fields("train")
     fields |= percentiles_ms(timer.step_s(skip=boxed.cutter.warmup_done))
     return TimedFit(boxed.cutter.img_s(b), fields)
 

@@ -44,8 +44,7 @@ def fit_and_evaluate(cell: Cell, work: Workload, callbacks: list[Any], epochs: i
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     check_finite(hist["loss"])
     fields: dict[str, Any] = {"train_s": train_s, "epochs_run": len(hist["loss"]), "epoch_s": timer.epoch_s}
-    got, why = energy_fields(energy.reading, energy.images(b, work.fields["train_examples"]))
-    fields |= got | {"unavailable": why}
+    fields |= energy_fields(energy.reading, energy.images(b, work.fields["train_examples"])).as_fields()
     if ds.synthetic:
         fields["history"] = [{"loss": loss, "val_loss": vl} for loss, vl in
                              zip(hist["loss"], hist.get("val_loss", [None] * len(hist["loss"])), strict=True)]

@@ -17,6 +17,7 @@ from typing import Any
 import keras
 
 from bench.cell.trackers.energy import cell_gpus, nvml_init
+from bench.cell.trackers.measured import Measured
 from bench.config.cell import Cell
 
 POLL_S = 0.25
@@ -180,6 +181,10 @@ class ClockCallback(keras.callbacks.Callback):
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         self.fields = self.sampler.stop()
+
+    def measured(self) -> Measured:
+        """The clock fields of the timed window, and why any clock could not be read."""
+        return Measured(self.fields, dict(self.sampler.unavailable))
 
 
 def clock_callback(cell: Cell, start_batch: int = 0) -> ClockCallback:

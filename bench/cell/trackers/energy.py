@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import keras
 
+from bench.cell.trackers.measured import Measured
 from bench.config.cell import Cell
 
 POWERCAP_ENV = "BENCH_POWERCAP_ROOT"  # tests point this at a fake sysfs tree
@@ -305,15 +306,16 @@ def energy_callback(cell: Cell, start_batch: int = 0) -> EnergyCallback:
     return EnergyCallback(EnergyMeter.for_cell(cell), start_batch)
 
 
-def energy_fields(reading: Reading | None, images: int) -> tuple[dict[str, Any], dict[str, str]]:
+def energy_fields(reading: Reading | None, images: int) -> Measured:
     """Record fields of a reading over `images` training images, and {field: reason} for the rest."""
     if reading is None or reading.window_s is None:
         why = "energy meter never started: training ended before the metered batch"
-        return {}, (reading.unavailable if reading else {}) | {"energy_j": why}
+        return Measured({}, (reading.unavailable if reading else {}) | {"energy_j": why})
     unavailable = dict(reading.unavailable)
     if not reading.joules:
         why = "no energy source: " + "; ".join(unavailable.values())
-        return {}, unavailable | {k: why for k in ("energy_j", "train_j_per_img", "train_img_per_kwh")}
+        missing = ("energy_j", "train_j_per_img", "train_img_per_kwh")
+        return Measured({}, unavailable | dict.fromkeys(missing, why))
     fields: dict[str, Any] = {"energy_sources": list(reading.joules), "energy_method": dict(reading.methods),
                               "energy_window_s": reading.window_s, "energy_j": sum(reading.joules.values())}
     for kind in ("cpu", "gpu"):
@@ -322,10 +324,10 @@ def energy_fields(reading: Reading | None, images: int) -> tuple[dict[str, Any],
             fields[f"{kind}_energy_j"] = sum(parts)
     if reading.failed:
         why = "a source failed mid-run, energy_j covers energy_sources only: " + "; ".join(reading.failed)
-        return fields, unavailable | {"train_j_per_img": why, "train_img_per_kwh": why}
+        return Measured(fields, unavailable | {"train_j_per_img": why, "train_img_per_kwh": why})
     if images <= 0 or fields["energy_j"] <= 0:
         why = f"{images} images and {fields['energy_j']:g} J over the window: no per-image energy"
-        return fields, unavailable | {"train_j_per_img": why, "train_img_per_kwh": why}
+        return Measured(fields, unavailable | {"train_j_per_img": why, "train_img_per_kwh": why})
     fields["train_j_per_img"] = fields["energy_j"] / images
     fields["train_img_per_kwh"] = J_PER_KWH / fields["train_j_per_img"]
-    return fields, unavailable
+    return Measured(fields, unavailable)

@@ -10,6 +10,7 @@ from typing import Any
 import psutil
 
 from bench import importblock
+from bench.cell.trackers.measured import Measured
 
 MAX_TIMELINE_POINTS = 200
 
@@ -34,18 +35,16 @@ class MemoryTracker:
             self.samples.append((time.perf_counter() - self._t0, proc.memory_info().rss / 2**20))
             self._stop.wait(self.interval_s)
 
-    def stop(self) -> dict[str, Any]:
+    def stop(self) -> Measured:
         """Stop sampling; peak_rss_mb (from the OS) and the timeline (thinned to 200 points); where the OS
-        keeps no peak, peak_rss_mb is None and "unavailable" says why."""
+        keeps no peak, peak_rss_mb is None and unavailable says why."""
         self._stop.set()
         self._thread.join(timeout=2)
         step = max(1, len(self.samples) // MAX_TIMELINE_POINTS)
         timeline = [[round(t, 2), round(mb, 1)] for t, mb in self.samples[::step]]
         peak = peak_rss_mb()
-        fields: dict[str, Any] = {"peak_rss_mb": peak, "rss_timeline_mb": timeline}
-        if peak is None:
-            fields["unavailable"] = {"peak_rss_mb": NO_PEAK}
-        return fields
+        return Measured({"peak_rss_mb": peak, "rss_timeline_mb": timeline},
+                        {"peak_rss_mb": NO_PEAK} if peak is None else {})
 
 
 NO_PEAK = ("this OS keeps no peak RSS for the process (no /proc VmHWM, peak working set or getrusage); "
@@ -71,12 +70,12 @@ def peak_rss_mb() -> float | None:
     return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
 
 
-def gpu_memory(backend: Any, device: str) -> tuple[dict[str, Any], dict[str, str]]:
+def gpu_memory(backend: Any, device: str) -> Measured:
     """GPU peak memory (the backend's allocator: bench.cell.backends.Backend) and NVML's in-use memory, or
     why they are unavailable."""
     if device == "cpu":
         why = "cpu cell: no GPU visible to this process"
-        return {}, {"gpu_peak_mb": why, "gpu_nvml_used_mb": why}
+        return Measured({}, {"gpu_peak_mb": why, "gpu_nvml_used_mb": why})
     fields: dict[str, Any] = {}
     unavailable: dict[str, str] = {}
     try:
@@ -92,4 +91,4 @@ def gpu_memory(backend: Any, device: str) -> tuple[dict[str, Any], dict[str, str
         pynvml.nvmlShutdown()
     except Exception as exc:  # pynvml raises NVMLError subclasses, or ImportError/OSError without a driver
         unavailable["gpu_nvml_used_mb"] = f"NVML unavailable: {exc}"
-    return fields, unavailable
+    return Measured(fields, unavailable)

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from bench.cell import backends
+from bench.cell.backends import jax as jax_backend
+from bench.cell.backends import torch as torch_backend
 from bench.cell.child import tf_version
 from bench.cell.trackers import memory
 from bench.config.cell import Cell
@@ -206,14 +208,14 @@ def _fake_torch(cuda: bool, calls: list[Any]) -> types.ModuleType:
 def test_torch_threads_and_gpu_checks_with_a_fake_torch(monkeypatch):
     calls: list[Any] = []
     monkeypatch.setitem(sys.modules, "torch", _fake_torch(cuda=True, calls=calls))
-    b = backends._torch(Cell("d", "m", backend="torch", device="gpu:0", threads=3, inter_threads=2))
+    b = torch_backend.start(Cell("d", "m", backend="torch", device="gpu:0", threads=3, inter_threads=2))
     assert calls == [("threads", 3), ("inter", 2)]
     assert (b.version, b.device_name, b.gpu_peak_mb()) == ("9.9.9+fake", "Fake GPU", 3.0)
     with pytest.raises(RuntimeError, match="cpu cell still sees a CUDA GPU"):
-        backends._torch(Cell("d", "m", backend="torch"))
+        torch_backend.start(Cell("d", "m", backend="torch"))
     monkeypatch.setitem(sys.modules, "torch", _fake_torch(cuda=False, calls=calls))
     with pytest.raises(RuntimeError, match="gpu:0 is not visible to PyTorch .*CPU-only torch build"):
-        backends._torch(Cell("d", "m", backend="torch", device="gpu:0"))
+        torch_backend.start(Cell("d", "m", backend="torch", device="gpu:0"))
 
 
 class _FakeJaxDevice:
@@ -229,12 +231,12 @@ def test_jax_gpu_checks_and_peak_with_a_fake_jax(monkeypatch):
     jax.__version__ = "0.0.fake"
     jax.devices = lambda: [_FakeJaxDevice("gpu", {"peak_bytes_in_use": 5 * 2**20})]
     monkeypatch.setitem(sys.modules, "jax", jax)
-    b = backends._jax(Cell("d", "m", backend="jax", device="gpu:0"))
+    b = jax_backend.start(Cell("d", "m", backend="jax", device="gpu:0"))
     assert (b.device_name, b.gpu_peak_mb()) == ("Fake H100", 5.0)
     with pytest.raises(RuntimeError, match="cpu cell but JAX runs on gpu"):
-        backends._jax(Cell("d", "m", backend="jax"))
+        jax_backend.start(Cell("d", "m", backend="jax"))
     jax.devices = lambda: [_FakeJaxDevice("gpu", None)]
-    b = backends._jax(Cell("d", "m", backend="jax", device="gpu:0"))
+    b = jax_backend.start(Cell("d", "m", backend="jax", device="gpu:0"))
     fields, why = memory.gpu_memory(b, "gpu:0")
     assert "gpu_peak_mb" not in fields and "peak_bytes_in_use" in why["gpu_peak_mb"]
 
@@ -253,9 +255,9 @@ def test_gpu_memory_of_any_backend_with_a_fake_nvml(monkeypatch):
 def test_pin_to_cores_restricts_this_process():
     before = os.sched_getaffinity(0)
     try:
-        assert backends.pin_to_cores(1) == os.sched_getaffinity(0) == {min(before)}
+        assert jax_backend.pin_to_cores(1) == os.sched_getaffinity(0) == {min(before)}
         with pytest.raises(RuntimeError, match="may run on 1 cores only"):
-            backends.pin_to_cores(2)
+            jax_backend.pin_to_cores(2)
     finally:
         os.sched_setaffinity(0, before)
 
