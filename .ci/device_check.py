@@ -20,9 +20,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere: the repo's bench
 
-from bench.cell import Cell  # noqa: E402
-from bench.expanded import dump_expanded  # noqa: E402
-from bench.matrix import Machine, MatrixSpec, Planned, expand, load_matrix  # noqa: E402
+from bench.config.cell import Cell  # noqa: E402
+from bench.config.expanded import dump_expanded  # noqa: E402
+from bench.config.matrix import Machine, MatrixSpec, Planned, expand, load_matrix  # noqa: E402
 from bench.report.html import number  # noqa: E402
 
 PRESET = "gpu-check"
@@ -52,7 +52,7 @@ def shrink_to_cpu(cell: Cell) -> Cell:
 def cpu_cells(env: dict[str, str]) -> list[Cell]:
     """The preset's cells DEVICE_CHECK_* keeps, moved to the CPU and shrunk; none is an error. The
     batch_size = "max" cells stay GPU-only: on the CPU their search extrapolates RAM instead (tested in
-    tests/bench/test_maxbatch.py), a different path that would only lengthen this check."""
+    tests/bench/launch/test_maxbatch.py), a different path that would only lengthen this check."""
     pairs, backends, precisions, modes = (wanted(k, env) for k in CPU_DEFAULTS)
     cells = [shrink_to_cpu(c) for c in preset_cells()
              if c.batch_size != "max" and f"{c.stands_for or c.dataset}/{c.model}" in pairs

@@ -4,7 +4,7 @@ BENCH_BLOCK_IMPORTS="tensorflow,jax" wraps every meta-path finder so that those 
 their submodules) are not found: importing them raises ModuleNotFoundError and importlib.util.find_spec
 returns None, as on a machine without them (package metadata still lists them; bench.envinfo honours
 the block there too). Only
-tests set it (like bench.faults' BENCH_FAULT), so CI checks the torch-without-TensorFlow path on a
+tests set it (like bench.cell.faults' BENCH_FAULT), so CI checks the torch-without-TensorFlow path on a
 machine that has TensorFlow.
 
 BENCH_SIMULATE=windows runs this project's own code (bench, datasets, models, tests) as native Windows

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bench.matrix import Machine, expand, load_matrix
-from bench.record import FIELDS
+from bench.config.axes import matrix_reference
+from bench.config.matrix import Machine, expand, load_matrix
+from bench.config.record import FIELDS
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text()
@@ -23,7 +24,7 @@ def test_three_commands_are_the_ones_ci_runs():
 
 def test_every_record_field_is_documented():
     missing = [name for name in FIELDS if f"| `{name}` |" not in README]
-    assert not missing, f"README lacks {missing}; regenerate its table with python -m bench.record"
+    assert not missing, f"README lacks {missing}; regenerate its table with python -m bench.config.record"
 
 
 def test_matrix_example_is_a_valid_matrix(tmp_path):
@@ -32,3 +33,8 @@ def test_matrix_example_is_a_valid_matrix(tmp_path):
     path.write_text(block)
     planned = expand(load_matrix(str(path)), Machine(logical_cores=2))
     assert len(planned) == 2 * 4 * 2  # pairs x batch sizes x precisions, on the CPU
+
+
+def test_matrix_reference_is_the_axis_table():
+    """The [axes] lines of "The matrix file" are bench.config.axes' own (one declaration per axis)."""
+    assert matrix_reference() in README, "regenerate the [axes] lines with python -m bench.config.axes"

@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bench.runner import probe_env
+    from bench.launch.runner import probe_env
 
     info = probe_env(peak=args.peak)
     if args.json:

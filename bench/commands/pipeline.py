@@ -40,9 +40,9 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     CPU time per epoch shows what the pipeline needs when other processes share the machine."""
     import psutil
 
+    from bench.cell.scenarios.feed import iterate
+    from bench.cell.trackers.memory import peak_rss_mb
     from bench.importblock import installed
-    from bench.scenarios.feed import iterate
-    from bench.trackers.memory import peak_rss_mb
     from datasets.api import open_dataset
 
     ds = open_dataset(args.dataset, data_dir=args.data_dir, seed=args.seed)
@@ -99,8 +99,8 @@ def input_efficiency(args: argparse.Namespace, ds: object, pipe: object) -> dict
     if not args.model:
         return {"input_efficiency": None,
                 "unavailable": {"input_efficiency": "no --model given: the pipeline alone was measured"}}
-    from bench.scenarios import feed
-    from bench.trackers.timing import StepTimer
+    from bench.cell.scenarios import feed
+    from bench.cell.trackers.timing import StepTimer
     from models.registry import get_model
 
     spec = get_model(args.model)

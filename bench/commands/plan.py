@@ -1,6 +1,6 @@
 """`python -m bench plan`: the cells a matrix expands to, in run order, what is skipped and why, each
 cell's predicted time (from the model's FLOPs, this machine's measured GEMM peak and per-model priors:
-bench.predict), and which cells would be pruned as far over their budget (bench.pruning)."""
+bench.launch.predict), and which cells would be pruned as far over their budget (bench.launch.pruning)."""
 
 from __future__ import annotations
 
@@ -28,10 +28,10 @@ def minutes_text(seconds: float) -> str:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from bench import datacheck, runner
     from bench.commands.run import make_planner
-    from bench.matrix import expand, load_matrix
-    from bench.pruning import cheapest_first
+    from bench.config.matrix import expand, load_matrix
+    from bench.launch import datacheck, runner
+    from bench.launch.pruning import cheapest_first
     from datasets import paths
 
     spec = load_matrix(args.matrix)
@@ -90,7 +90,7 @@ def _table(console: Any, spec: Any, ordered: list[Any], others: list[Any], plann
 
 def _estimate_line(totals: dict[str, float], env: dict[str, Any], needs_data: bool) -> str:
     """The one-line estimate: total time, what it rests on, pruned and unknown cells."""
-    from bench.pruning import PRUNE_FACTOR
+    from bench.launch.pruning import PRUNE_FACTOR
 
     peak = env.get("peak_gflop_s", {}).get("cpu") or 0.0
     earlier = (f"{totals['earlier']:.0f} from earlier runs on {env.get('hostname')}, the rest from "

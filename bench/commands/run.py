@@ -12,7 +12,7 @@ from typing import Any
 
 from bench.commands.report import PRICE_HELP
 from bench.errors import UserError
-from bench.workers import EXPOSE_HELP
+from bench.launch.workers import EXPOSE_HELP
 
 NAME = "run"
 HELP = "run a matrix of benchmark cells, each in its own process, into a run folder"
@@ -46,12 +46,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bench import runner, store
-    from bench.expanded import write_expanded
-    from bench.matrix import expand, load_matrix
-    from bench.pruning import cheapest_first
+    from bench.config.expanded import write_expanded
+    from bench.config.matrix import expand, load_matrix
+    from bench.launch import runner, store
+    from bench.launch.pruning import cheapest_first
+    from bench.launch.workers import check_network, check_user_cluster
     from bench.report.cost import parse_price, save_price
-    from bench.workers import check_network, check_user_cluster
 
     price = None if args.price_per_kwh is None else parse_price(args.price_per_kwh)
     resume = args.resume or args.retry == "failed"
@@ -111,12 +111,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def make_planner(env: dict[str, Any], planned: list[Any], run_dir: Path | None = None) -> Any:
-    """A bench.pruning.Planner for this machine (its GEMM peaks, cores, data set sizes), taught the
+    """A bench.launch.pruning.Planner for this machine (its GEMM peaks, cores, data set sizes), taught the
     run folder's earlier records when resuming."""
-    from bench import store
-    from bench.estimate import earlier_wall_s
-    from bench.predict import dataset_examples, load_priors
-    from bench.pruning import Planner
+    from bench.launch import store
+    from bench.launch.history import earlier_wall_s
+    from bench.launch.predict import dataset_examples, load_priors
+    from bench.launch.pruning import Planner
     from datasets import paths
 
     names = {p.cell.dataset for p in planned}
@@ -144,7 +144,7 @@ def _download_missing(planned: list[Any]) -> None:
 def _check_data(todo: list[Any], run_dir: Path, skip_missing: bool) -> list[Any]:
     """Name the missing data sets once; stop (UserError) when no real-data cell could run, else record
     their cells as skipped in one pass and return the cells left to run."""
-    from bench import datacheck, runner
+    from bench.launch import datacheck, runner
     from datasets import paths
 
     root = paths.data_dir(None)

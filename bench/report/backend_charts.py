@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bench.record import CONFIG_FIELDS
-from bench.report.charts import Chart, _ok, save_chart, slug
+from bench.config.record import CONFIG_FIELDS
+from bench.report.chart import Chart, ok_rows, plt, save_chart, slug
 
 REFERENCE = "tensorflow"
 # Config fields that tell two cells' settings apart, besides the backend (run-only fields left out).
@@ -25,7 +24,7 @@ CAPTION = (
 
 def backend_table(df: pd.DataFrame) -> pd.DataFrame:
     """Ok throughput rows with their settings label and train/infer ratios to the TensorFlow twin."""
-    ok = _ok(df, "throughput").copy()
+    ok = ok_rows(df, "throughput").copy()
     ok = ok[ok["train_img_s"].notna() | ok["infer_img_s"].notna()]
     ok["backend"] = ok["backend"].fillna(REFERENCE)
     if ok.empty:

@@ -5,36 +5,20 @@ A chart whose data is absent is never drawn empty: it comes back as a Chart with
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+from bench.report.backend_charts import backend_comparison
+from bench.report.chart import Chart, log_if_spread, ok_rows, pair_label, plt, save_chart, slug
+from bench.report.energy_charts import energy_per_image
+from bench.report.estimate import SEED_MACHINE, estimates, human_seconds
+from bench.report.scaling_charts import scaling as scaling_chart
 
-from bench.report.energy_charts import energy_per_image  # noqa: E402
-from bench.report.estimate import SEED_MACHINE, estimates, human_seconds  # noqa: E402
-
-DECADES_FOR_LOG = 20  # max/min ratio from which an axis goes logarithmic
 RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
-
-
-@dataclass(frozen=True)
-class Chart:
-    """One chart: its files, or why it was not drawn."""
-
-    name: str
-    title: str
-    caption: str
-    png: Path | None = None
-    svg: Path | None = None
-    skipped: str | None = None
 
 
 def draw_all(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
@@ -46,35 +30,6 @@ def draw_all(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     return charts
 
 
-def _ok(df: pd.DataFrame, *modes: str) -> pd.DataFrame:
-    """The ok rows of the given modes."""
-    return df[(df["status"] == "ok") & df["mode"].isin(modes)]
-
-
-def slug(text: str) -> str:
-    """A file-name-safe version of text."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")
-
-
-def save_chart(fig: plt.Figure, out_dir: Path, name: str, title: str, caption: str) -> Chart:
-    """Write fig as PNG and SVG and close it."""
-    fig.suptitle(title, fontsize=12, fontweight="bold")
-    fig.tight_layout()
-    png, svg = out_dir / f"{name}.png", out_dir / f"{name}.svg"
-    fig.savefig(png, dpi=100, bbox_inches="tight")
-    fig.savefig(svg, bbox_inches="tight")
-    plt.close(fig)
-    return Chart(name, title, caption, png, svg)
-
-
-def _log_if_spread(ax: plt.Axes, values: pd.Series | list[float], axis: str = "y") -> None:
-    """Logarithmic axis when the positive values span more than DECADES_FOR_LOG x."""
-    v = pd.Series(values, dtype=float).dropna()
-    v = v[v > 0]
-    if len(v) and v.max() / v.min() >= DECADES_FOR_LOG:
-        (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
-
-
 def _batch_axis(ax: plt.Axes, batches: pd.Series) -> None:
     """Log-2 batch-size axis ticked at the measured batch sizes, labelled as plain numbers."""
     ax.set_xscale("log", base=2)
@@ -83,20 +38,13 @@ def _batch_axis(ax: plt.Axes, batches: pd.Series) -> None:
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
 
 
-def _pair_label(pair: str, rows: pd.DataFrame) -> str:
-    """'galaxy10/densenet121' plus '(synthetic data)' when its cells ran on synthetic data."""
-    if rows["synthetic"].all():
-        return f"{pair} (synthetic data of the real shape)"
-    return pair
-
-
 def throughput_vs_batch(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     """Per pair: train and inference images/s vs batch size, one line per device x precision."""
     caption = (
         "Median images/s over the timed repeats (bars: slowest to fastest repeat), best over the "
         "other settings (threads, pipeline, jit, backend, strategy) at each batch size."
     )
-    ok = _ok(df, "throughput")
+    ok = ok_rows(df, "throughput")
     ok = ok[ok["train_img_s"].notna() | ok["infer_img_s"].notna()]
     if ok.empty:
         return [Chart("throughput", "Throughput vs batch size", caption, skipped="no ok throughput cells")]
@@ -109,7 +57,7 @@ def throughput_vs_batch(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 4.2), squeeze=False)
         for ax, metric in zip(axes[0], metrics, strict=True):
             _throughput_lines(ax, rows, metric)
-        title = f"Throughput vs batch size: {_pair_label(pair, rows)}"
+        title = f"Throughput vs batch size: {pair_label(pair, rows)}"
         charts.append(save_chart(fig, out_dir, f"throughput_{slug(pair)}", title, caption))
     if single:
         why = "one batch size measured for " + ", ".join(single) + " (see the throughput-per-pair chart)"
@@ -123,7 +71,7 @@ def throughput_by_pair(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         "Best median images/s per pair, device and precision over the measured settings (whiskers: slowest "
         "to fastest repeat of that setting). Synthetic data of the real shape measures speed only."
     )
-    ok = _ok(df, "throughput")
+    ok = ok_rows(df, "throughput")
     ok = ok[ok["train_img_s"].notna()]
     if ok.empty:
         return [Chart("throughput_by_pair", "Throughput per pair", caption, skipped="no ok throughput cells")]
@@ -146,7 +94,7 @@ def throughput_by_pair(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             if v == v:
                 ax.annotate(f" {v:,.4g}", (v, yi), va="bottom", fontsize=8)
         ax.set_yticks(y, labels, fontsize=8)
-        _log_if_spread(ax, best[col], "x")
+        log_if_spread(ax, best[col], "x")
         ax.set(
             xlabel=f"{'training' if metric == 'train' else 'inference'} throughput (images/s)",
             title="training" if metric == "train" else "inference",
@@ -189,7 +137,7 @@ def _throughput_lines(ax: plt.Axes, rows: pd.DataFrame, metric: str) -> None:
     ax.set_xlabel("batch size (images)")
     ax.set_ylabel(f"{'training' if metric == 'train' else 'inference'} throughput (images/s)")
     ax.set_title("training" if metric == "train" else "inference")
-    _log_if_spread(ax, data[col])
+    log_if_spread(ax, data[col])
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(title="device precision", fontsize=8)
 
@@ -200,7 +148,7 @@ def thread_scaling(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         "Speedup = images/s at N threads / images/s at the fewest threads measured; efficiency = "
         "speedup / (N / fewest). The dashed line is ideal linear scaling."
     )
-    ok = _ok(df, "throughput")
+    ok = ok_rows(df, "throughput")
     ok = ok[ok["threads"].str.isdigit() & ok["train_img_s"].notna()].copy()
     ok["n_threads"] = ok["threads"].astype(int)
     keys = ["device", "precision", "batch_size", "pipeline", "jit_compile", "strategy", "replicas", "backend"]
@@ -242,7 +190,7 @@ def thread_scaling(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
                 fig,
                 out_dir,
                 f"threads_{slug(pair)}",
-                f"Thread scaling (training): {_pair_label(pair, rows)}",
+                f"Thread scaling (training): {pair_label(pair, rows)}",
                 caption,
             )
         )
@@ -264,7 +212,7 @@ def mixed_precision(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         "Ratio of images/s with a mixed-precision policy over float32 with every other setting "
         "equal (median over matched cells; bars: range). Above 1 is a speedup, below 1 a slowdown."
     )
-    ratios = _precision_ratios(_ok(df, "throughput"))
+    ratios = _precision_ratios(ok_rows(df, "throughput"))
     if ratios.empty:
         return [
             Chart(
@@ -360,7 +308,7 @@ def memory_vs_batch(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             label = f"{key[0]}{' (synthetic)' if key[1] else ''} {key[2]} {key[3]} {key[4]}"
             ax.plot(best.index, best.values, marker="o", label=label)
         _batch_axis(ax, rows["batch_size"])
-        _log_if_spread(ax, rows[col])
+        log_if_spread(ax, rows[col])
         if ax.get_yscale() == "linear":
             ax.set_ylim(bottom=0)
         ax.set(xlabel="batch size (images)", ylabel="peak memory (MB)", title=title)
@@ -383,7 +331,7 @@ def accuracy_vs_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         "Each point is one train or budget cell on real data. The line joins each pair's Pareto "
         "front: no other setting of that pair is both faster and more accurate."
     )
-    rows = _ok(df, "train", "budget")
+    rows = ok_rows(df, "train", "budget")
     rows = rows[~rows["synthetic"] & rows["test_accuracy"].notna() & rows["train_s"].notna()]
     if rows.empty:
         return [
@@ -414,7 +362,7 @@ def accuracy_vs_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             color=points.get_facecolor()[0],
             lw=1.5,
         )
-    _log_if_spread(ax, rows["train_s"], "x")
+    log_if_spread(ax, rows["train_s"], "x")
     ax.set(xlabel="training wall time (s)", ylabel="test accuracy (fraction)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, title="pair (line: Pareto front)")
@@ -439,7 +387,7 @@ def training_curves(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         "loss only (no accuracy is reported for synthetic data)."
     )
     charts = []
-    for _, row in _ok(df, "train", "budget").iterrows():
+    for _, row in ok_rows(df, "train", "budget").iterrows():
         history = _history_frame(row["history"])
         if history is None:
             continue
@@ -457,7 +405,7 @@ def training_curves(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(True, alpha=0.3)
             ax.legend(fontsize=8)
-        pair = _pair_label(row["pair"], row.to_frame().T)
+        pair = pair_label(row["pair"], row.to_frame().T)
         title = f"Training curves: {pair}, {_cell_text(row)}"
         charts.append(save_chart(fig, out_dir, f"curves_{slug(row['cell_id'])}", title, caption))
     if not charts:
@@ -496,7 +444,7 @@ def confusion_matrices(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         "divided by its total, so the diagonal is each class's recall."
     )
     charts = []
-    for _, row in _ok(df, "train", "budget").iterrows():
+    for _, row in ok_rows(df, "train", "budget").iterrows():
         counts = row["confusion_matrix"]
         if row["synthetic"] or not isinstance(counts, list) or not counts:
             continue
@@ -560,7 +508,7 @@ def peak_fraction(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         "multiply peak measured on the same device; best setting per pair, device and precision. "
         "Mixed precision can exceed 1 where the hardware has faster low-precision units."
     )
-    ok = _ok(df, "throughput").copy()
+    ok = ok_rows(df, "throughput").copy()
     ok["fraction"] = ok["peak_fraction"].fillna(ok["train_gflop_s"] / ok["peak_gflop_s"])
     ok = ok[ok["fraction"].notna()]
     if ok.empty:
@@ -635,15 +583,11 @@ def full_training_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
 
 def scaling(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     """Training images/s and scaling efficiency over replicas per strategy (report/scaling_charts.py)."""
-    from bench.report.scaling_charts import scaling
-
-    return scaling(df, out_dir)
+    return scaling_chart(df, out_dir)
 
 
 def backends(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     """Images/s per Keras backend and the ratio to TensorFlow (report/backend_charts.py)."""
-    from bench.report.backend_charts import backend_comparison
-
     return backend_comparison(df, out_dir)
 
 

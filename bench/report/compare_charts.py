@@ -5,12 +5,11 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from bench.report.charts import Chart, save_chart, slug
+from bench.report.chart import Chart, plt, save_chart, slug
 
 SPEED_METRICS = {"train_img_s": "training images/s", "infer_img_s": "inference images/s"}
 VERDICT_COLORS = {

@@ -1,21 +1,18 @@
 """The energy chart: training joules per image and images per kWh of every metered cell.
 
-bench.report.charts (and pyplot, after it chose the Agg backend) is imported inside the function: it
-imports this module for its CHARTS tuple.
+pyplot comes from bench.report.chart, which chose the Agg backend.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import EngFormatter
 
+from bench.report.chart import Chart, log_if_spread, plt, save_chart
 from bench.report.cost import energy_table, unavailable_reasons
-
-if TYPE_CHECKING:
-    from bench.report.charts import Chart
 
 CAPTION = (
     "Training energy per image of every cell with an energy source: RAPL counts the whole CPU package "
@@ -26,11 +23,6 @@ CAPTION = (
 
 def energy_per_image(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     """Bars of train J/img and images/kWh per metered cell, or skipped with the records' reasons."""
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import EngFormatter
-
-    from bench.report.charts import Chart, _log_if_spread, save_chart
-
     table = energy_table(df)
     if table.empty:
         why = "no cell measured energy: " + ("; ".join(unavailable_reasons(df)) or "no ok cell")
@@ -47,7 +39,7 @@ def energy_per_image(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         ax.barh(y, table[col], color=color)
         for yi, v in zip(y, table[col], strict=True):
             ax.annotate(f" {text(v)}", (v, yi), va="center", fontsize=8)
-        _log_if_spread(ax, table[col], "x")
+        log_if_spread(ax, table[col], "x")
         ax.margins(x=0.15)  # room for the value labels
         if col == "images/kWh":
             ax.xaxis.set_major_formatter(count)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench import atomic
-from bench.report.charts import Chart
+from bench.report.chart import Chart
 from bench.report.compare import side_by_side
 from bench.report.cost import ABOUT, NO_PRICE, EnergySection
 from bench.report.load import Run, flatten

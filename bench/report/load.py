@@ -1,7 +1,7 @@
 """Read a run folder (results.jsonl, env.json, matrix.toml) into one pandas DataFrame for the reports.
 
 Tolerant of what a live or interrupted run leaves behind: lines that are not records (left out with a
-note, bench.store's rule), records missing fields,
+note, bench.launch.store's rule), records missing fields,
 a cell recorded twice (resumed or retried: the last record wins), no env.json yet.
 """
 
@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from bench import scaling, store
+from bench.config.axes import AXES
+from bench.config.record import ACCURACY_FIELDS, FIELDS, NUMERIC_FIELDS
 from bench.errors import UserError
-from bench.record import ACCURACY_FIELDS, FIELDS, NUMERIC_FIELDS
+from bench.launch import scaling, store
 
-FAILED_STATUSES = ("oom", "error", "timeout", "nan")
+FAILED_STATUSES = store.FAILED
+BACKFILLED = tuple(a for a in AXES if a.backfill)  # axes added after the first runs: backend, strategy, ...
 
 # env.json keys that change between runs on one machine, left out of the machine fingerprint hash.
 # Software versions and measured peaks are left out too: they change on the same hardware.
@@ -63,7 +65,7 @@ class Run:
 def load_run(run_dir: Path | str) -> Run:
     """Load RUN_DIR; a folder that is not a run folder is a UserError naming the fix."""
     path = Path(run_dir)
-    results = path / "results.jsonl"
+    results = path / store.RESULTS
     if not path.is_dir():
         raise UserError(f"{path} is not a folder; pass a run folder made by `python -m bench run --out DIR`")
     if not results.is_file():
@@ -72,8 +74,8 @@ def load_run(run_dir: Path | str) -> Run:
         )
     notes: list[str] = []
     records = read_records(results, notes)
-    env = _read_env(path / "env.json", notes)
-    matrix_text = _read_matrix(path / "matrix.toml", notes)
+    env = _read_env(path / store.ENV, notes)
+    matrix_text = _read_matrix(path / store.MATRIX, notes)
     df = to_frame(records, notes)
     planned = _planned_cells(matrix_text)
     if planned is not None and len(df) < planned:
@@ -84,7 +86,8 @@ def load_run(run_dir: Path | str) -> Run:
 
 
 def read_records(results: Path, notes: list[str]) -> list[dict]:
-    """The records of results.jsonl by bench.store's one rule; lines that are not records (a torn tail, a
+    """The records of results.jsonl by bench.launch.store's one rule; lines that are not records (a torn
+    tail, a
     corrupt line anywhere) are left out with a note, as `bench run --resume` sets them aside."""
     records, bad = store.scan(results.parent)
     if bad:
@@ -95,7 +98,7 @@ def read_records(results: Path, notes: list[str]) -> list[dict]:
 def to_frame(records: list[dict], notes: list[str]) -> pd.DataFrame:
     """One row per cell (last record per cell_id), every FIELDS column present, plus derived columns.
     Distributed records whose single-replica reference was recorded after them get their scaling
-    efficiency here (bench.scaling)."""
+    efficiency here (bench.launch.scaling)."""
     df = pd.DataFrame.from_records(scaling.fill(records))
     missing = [name for name in FIELDS if name not in df.columns]
     df = pd.concat([df, pd.DataFrame(None, index=df.index, columns=missing, dtype=object)], axis=1)
@@ -109,14 +112,13 @@ def to_frame(records: list[dict], notes: list[str]) -> pd.DataFrame:
     if unknown.any():
         notes.append(f"{int(unknown.sum())} record(s) have no status; shown as 'unknown'")
         df.loc[unknown, "status"] = "unknown"
-    df["strategy"] = df["strategy"].fillna("none")  # records from before the strategy axis
-    df["replicas"] = df["replicas"].fillna(1)
+    for axis in BACKFILLED:  # records from before the axis existed ran at its default
+        df[axis.name] = df[axis.name].fillna(axis.default)
     for name in NUMERIC_FIELDS:
         df[name] = pd.to_numeric(df[name], errors="coerce")
     df["synthetic"] = df["synthetic"].fillna(df["dataset"].astype(str).str.startswith("synthetic:"))
     df["synthetic"] = df["synthetic"].astype(bool)
     df["threads"] = df["threads"].map(lambda t: "auto" if t is None or t != t else str(t))
-    df["backend"] = df["backend"].fillna("tensorflow")  # records from before the backend axis
     df = df.copy()  # one block per dtype again after the per-column conversions above (pandas' advice)
     df["data"] = df["stands_for"].where(df["synthetic"] & df["stands_for"].notna(), df["dataset"])
     df["pair"] = df["data"].astype(str) + "/" + df["model"].astype(str)

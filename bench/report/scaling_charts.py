@@ -1,14 +1,13 @@
 """The report's scaling chart: training images/s over replicas per distribution strategy, with the ideal
-line from the single-replica reference, and the scaling efficiency (bench.scaling)."""
+line from the single-replica reference, and the scaling efficiency (bench.launch.scaling)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
-from bench.report.charts import Chart, _pair_label, save_chart, slug
+from bench.report.chart import Chart, pair_label, plt, save_chart, slug
 
 # Settings a scaling line holds fixed: everything but the strategy and the replica count.
 SETTINGS = ["device", "backend", "precision", "batch_size", "threads", "inter_threads", "pipeline",
@@ -69,5 +68,5 @@ def _draw(rows: pd.DataFrame, key: dict, out_dir: Path) -> Chart:
             ax.legend(fontsize=8)
     setting = (f"{key['device']} {key['precision']} batch {int(key['batch_size'])}/replica "
                f"threads {key['threads']}")
-    title = f"Scaling over replicas: {_pair_label(key['pair'], rows)}, {setting}"
+    title = f"Scaling over replicas: {pair_label(key['pair'], rows)}, {setting}"
     return save_chart(fig, out_dir, f"scaling_{slug(key['pair'] + '_' + setting)}", title, CAPTION)

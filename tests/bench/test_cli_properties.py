@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench import runner
 from bench.cli import main
 from bench.commands import run as run_command
+from bench.launch import runner
 
 ENV = {"logical_cores": 2, "gpu_count": 0, "hostname": "test", "packages": {"tensorflow": "x"}}
 MATRIX = 'name = "t"\n\n[[cells]]\ndataset = "digits"\nmodel = "mnist_cnn"\ndevice = "gpu:7"\n'
@@ -24,7 +24,7 @@ MATRIX = 'name = "t"\n\n[[cells]]\ndataset = "digits"\nmodel = "mnist_cnn"\ndevi
 @pytest.fixture(scope="module")
 def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Paths the generated arguments may name: a finished run folder, a file, a folder, a missing path."""
-    from bench.matrix import load_matrix
+    from bench.config.matrix import load_matrix
 
     base = tmp_path_factory.mktemp("cli")
     run = base / "run"

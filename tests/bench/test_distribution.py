@@ -11,11 +11,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from bench import faults, strategy, workers
-from bench.cell import Cell
+from bench.cell import faults, strategy
+from bench.config.cell import Cell
+from bench.config.environment import child_env
+from bench.config.matrix import Machine, skip_reason
 from bench.errors import UserError
-from bench.matrix import Machine, skip_reason
-from bench.settings import child_env
+from bench.launch import workers
 
 CELL = Cell(dataset="digits", model="cifar_cnn", batch_size=32)
 
@@ -137,7 +138,7 @@ def test_mirrored_on_gpus_uses_every_gpu_the_process_sees(monkeypatch):
 def test_energy_per_image_is_unavailable_when_workers_run_elsewhere(monkeypatch):
     import json
 
-    from bench.scenarios.distributed import _remote_workers_energy
+    from bench.cell.scenarios.distributed import _remote_workers_energy
 
     measured = {"energy_j": 12.0, "train_j_per_img": 0.1}
     local = {"cluster": {"worker": ["127.0.0.1:1", "localhost:2"]}, "task": {"type": "worker", "index": 0}}

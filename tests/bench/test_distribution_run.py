@@ -18,8 +18,8 @@ from typing import Any
 import psutil
 import pytest
 
-from bench import runner, workers
-from bench.cell import Cell
+from bench.config.cell import Cell
+from bench.launch import runner, spawn, workers
 from tests.bench.conftest import REPO, bench, records
 
 MATRIX = """
@@ -100,11 +100,11 @@ def test_report_draws_the_scaling_chart(dist_run):
 
 
 def _children() -> list[psutil.Process]:
-    """This test process's live bench.child descendants."""
+    """This test process's live bench.cell.child descendants."""
     alive = []
     for proc in psutil.Process().children(recursive=True):
         try:
-            if "bench.child" in " ".join(proc.cmdline()) and proc.status() != psutil.STATUS_ZOMBIE:
+            if "bench.cell.child" in " ".join(proc.cmdline()) and proc.status() != psutil.STATUS_ZOMBIE:
                 alive.append(proc)
         except psutil.NoSuchProcess:
             pass
@@ -121,7 +121,7 @@ def test_a_failing_worker_fails_the_cell_and_stops_the_others(fault, status, why
     rec = runner.run_cell(MULTI, tmp_path, env={})
     assert rec["status"] == status
     assert rec["reason"].startswith(f"worker 1 of 2 ({MULTI.cell_id}.worker1.log): ") and why in rec["reason"]
-    assert rec["log_tail"] == runner.log_tail(tmp_path / "logs" / f"{MULTI.cell_id}.worker1.log")
+    assert rec["log_tail"] == spawn.log_tail(tmp_path / "logs" / f"{MULTI.cell_id}.worker1.log")
     assert _children() == []
 
 

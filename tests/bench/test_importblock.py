@@ -15,10 +15,11 @@ from bench import importblock
 from tests.bench.conftest import REPO
 
 PACKAGES = ("bench", "datasets", "models")
-# Names only bench/processes.py may touch, each behind a feature check (getattr / available()).
+# Names only the process-control modules may touch, each behind a feature check (getattr / available()):
+# the runner's kills (bench/launch/processes.py) and the cell's PDEATHSIG (bench/cell/lifeline.py).
 POSIX_NAMES = {("os", "killpg"), ("os", "setsid"), ("os", "getpgid"), ("os", "fork"), ("signal", "SIGKILL"),
                ("signal", "SIGALRM"), ("signal", "alarm")}
-GUARDED = {Path("bench/processes.py")}
+GUARDED = {Path("bench/launch/processes.py"), Path("bench/cell/lifeline.py")}
 
 
 def _sources() -> list[Path]:

@@ -6,7 +6,8 @@ import signal
 
 import pytest
 
-from bench import faults, outcome
+from bench import outcome
+from bench.cell import faults
 
 
 def test_exceptions_map_to_statuses():
@@ -59,7 +60,7 @@ def test_fault_spec_matching():
 
 
 def test_child_record_has_no_nan():
-    from bench.child import finite
+    from bench.cell.child import finite
 
     assert finite({"a": float("nan"), "b": [1.0, float("inf")], "c": {"d": 2}}) == {
         "a": None, "b": [1.0, None], "c": {"d": 2}}

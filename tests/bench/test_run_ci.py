@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import os
 
-from bench.matrix import load_matrix
-from bench.record import FIELDS
-from bench.trackers import memory
+from bench.cell.trackers import memory
+from bench.config.matrix import load_matrix
+from bench.config.record import FIELDS
 from tests.bench.conftest import bench, records
 
 ACCURACY_FIELDS = ("test_accuracy", "macro_f1", "weighted_f1", "per_class", "confusion_matrix")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.cell import Cell
-from bench.runner import run_cell
+from bench.config.cell import Cell
+from bench.launch.runner import run_cell
 
 
 @pytest.mark.benchmark

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.cell import Cell
-from bench.runner import run_cell
+from bench.config.cell import Cell
+from bench.launch.runner import run_cell
 
 REPO = Path(__file__).resolve().parents[2]
 PLAIN = Path(__file__).with_name("plain_keras_fit.py")

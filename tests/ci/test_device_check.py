@@ -18,7 +18,7 @@ from types import ModuleType
 
 import pytest
 
-from bench.matrix import Machine, expand, load_matrix
+from bench.config.matrix import Machine, expand, load_matrix
 from models.registry import SEED_PAIRS
 from tests.conftest import REPO, need_backend
 

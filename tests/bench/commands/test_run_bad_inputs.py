@@ -50,7 +50,7 @@ def test_resume_with_a_damaged_env_json_is_one_line(tmp_path: Path, capsys, env,
 
 
 def test_resume_sets_aside_a_record_without_status_and_says_so(tmp_path: Path, capsys):
-    from bench.matrix import load_matrix
+    from bench.config.matrix import load_matrix
 
     run = _run_folder(tmp_path)
     cell_id = load_matrix(str(run / "matrix.toml")).cells[0].cell_id

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.record import SCHEMA_VERSION
+from bench.config.record import SCHEMA_VERSION
 
 DIGITS = [str(i) for i in range(10)]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 from bench.report.backend_charts import backend_comparison, backend_table
-from bench.report.charts import CHARTS, _ok, _precision_ratios, backends, draw_all
+from bench.report.chart import ok_rows
+from bench.report.charts import CHARTS, _precision_ratios, backends, draw_all
 from bench.report.load import load_run
 
 
@@ -52,5 +53,5 @@ def test_one_backend_only_is_skipped_with_a_reason(make_run, throughput, tmp_pat
 def test_mixed_precision_twins_are_matched_within_one_backend(make_run, throughput):
     records = [throughput("tf32", 100.0), throughput("tf16", 50.0, precision="mixed_float16"),
                throughput("torch32", 10.0, backend="torch")]
-    ratios = _precision_ratios(_ok(load_run(make_run(records)).df, "throughput"))
+    ratios = _precision_ratios(ok_rows(load_run(make_run(records)).df, "throughput"))
     assert list(ratios["train"]) == [0.5]  # not 50 / 10 against the torch float32 cell

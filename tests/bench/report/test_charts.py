@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from bench.report import estimate
-from bench.report.charts import _log_if_spread, draw_all, pareto_front
+from bench.report.chart import log_if_spread
+from bench.report.charts import draw_all, pareto_front
 from bench.report.load import load_run
 
 EXPECTED = {
@@ -96,7 +97,7 @@ def test_log_axis_only_when_data_spans_decades(values, scale):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
-    _log_if_spread(ax, pd.Series(values))
+    log_if_spread(ax, pd.Series(values))
     assert ax.get_yscale() == scale
     plt.close(fig)
 

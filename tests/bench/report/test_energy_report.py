@@ -139,8 +139,8 @@ def test_damaged_pricing_file_is_a_user_error(energy_run, capsys):
 
 def test_run_keeps_the_price(tmp_path, monkeypatch):
     """`bench run --price-per-kwh` writes pricing.json into the run folder before any cell runs."""
-    from bench import runner
     from bench.commands import run as run_command
+    from bench.launch import runner
 
     monkeypatch.setattr(runner, "run_cells", lambda run_dir, todo, env, total, **kw: {"ok": 0})
     monkeypatch.setattr(runner, "load_or_probe_env", lambda run_dir: {"logical_cores": 2})

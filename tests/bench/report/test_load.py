@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from bench.config.record import FIELDS
 from bench.errors import UserError
-from bench.record import FIELDS
 from bench.report.load import load_run, machine_label
 
 
@@ -20,7 +20,8 @@ def test_torn_last_line_is_skipped_with_a_note(make_run):
 
 
 def test_corrupt_middle_line_is_left_out_and_named(make_run):
-    """bench.store's rule (tests/bench/test_store.py): the line is left out with a note, as the runner
+    """bench.launch.store's rule (tests/bench/launch/test_store.py): the line is left out with a note, as
+    the runner
     sets it aside, never a refusal of the whole run."""
     run_dir = make_run()
     lines = (run_dir / "results.jsonl").read_text().splitlines()

@@ -7,9 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bench.cell import Cell
+from bench.config.cell import Cell
 from bench.report import scaling_charts
-from bench.report.charts import Chart, draw_all
+from bench.report.chart import Chart
+from bench.report.charts import draw_all
 from bench.report.load import load_run
 
 

@@ -1,0 +1,215 @@
+"""The matrix runner: each cell in its own child process, one record per cell, resumable.
+
+optimum-benchmark's process launcher in spirit: the runner never imports TensorFlow; it spawns
+``python -m bench.cell.child`` per cell with the cell's environment, enforces the timeout, turns every
+way a child can end into a record, and appends it to RUN_DIR/results.jsonl under RUN_DIR/.lock.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from bench import outcome
+from bench.config.cell import Cell
+from bench.config.matrix import Machine, Planned
+from bench.errors import UserError
+from bench.launch import maxbatch, scaling, store, workers
+from bench.launch.datacheck import DATA_SKIP_PREFIX
+from bench.launch.predict import Prediction
+from bench.launch.pruning import Planner
+from bench.launch.spawn import (
+    base_record,
+    cell_record,
+    kill,
+    log_tail,
+    parse_child_output,
+    spawn_child,
+    summary_line,
+    utc_now,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+ENV_PROBE_TIMEOUT_S = 900
+
+
+def probe_env(peak: bool) -> dict[str, Any]:
+    """Collect env.json's fingerprint in a subprocess (this process never initialises a backend or GPU)."""
+    cmd = [sys.executable, "-m", "bench.envinfo", *(["--peak"] if peak else [])]
+    proc = subprocess.run(cmd, capture_output=True, encoding="utf-8", errors="replace", cwd=REPO,
+                          timeout=ENV_PROBE_TIMEOUT_S)
+    if proc.returncode != 0:
+        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        raise UserError(f"could not collect the environment (a backend's import failed?): {tail}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def machine_of(env: dict[str, Any]) -> Machine:
+    """What matrix expansion needs from env.json."""
+    packages = env.get("packages", {})
+    installed = {"tensorflow": bool(packages.get("tensorflow") or packages.get("tensorflow-cpu")),
+                 "jax": bool(packages.get("jax")), "torch": bool(packages.get("torch"))}
+    if "packages" not in env:  # an env.json from before the backend axis: TensorFlow only
+        installed["tensorflow"] = True
+    tf_gpus = len(env.get("tf_gpus", []))
+    backend_gpus = env.get("backend_gpus", {"tensorflow": tf_gpus})  # older env.json: TensorFlow's count
+    return Machine(logical_cores=int(env["logical_cores"]), gpus=int(env.get("gpu_count", tf_gpus)),
+                   gpu_note=env.get("gpu_note", ""), backends=tuple(b for b, ok in installed.items() if ok),
+                   backend_gpus=dict(backend_gpus))
+
+
+def load_or_probe_env(run_dir: Path) -> dict[str, Any]:
+    """RUN_DIR/env.json, collected (with the GEMM peaks) when the folder has none yet."""
+    env = store.read_env(run_dir)
+    if env is not None:
+        return env
+    env = probe_env(peak=True)
+    store.write_json(run_dir / store.ENV, env)
+    return env
+
+
+def to_run(planned: list[Planned], run_dir: Path, retry_failed: bool,
+           rerun_data_skips: bool = False, rerun_pruned: bool = False) -> list[Planned]:
+    """The planned cells without a record yet (plus failed ones when retrying, with rerun_data_skips
+    those skipped for missing data: the data check decides again, and with rerun_pruned the pruned)."""
+    done = store.latest_status(run_dir)
+    data_skips = data_skipped_ids(run_dir) if rerun_data_skips else set()
+    return [p for p in planned if p.cell.cell_id not in done or p.cell.cell_id in data_skips
+            or (retry_failed and done[p.cell.cell_id] in store.FAILED)
+            or (rerun_pruned and done[p.cell.cell_id] == "pruned")]
+
+
+def data_skipped_ids(run_dir: Path) -> set[str]:
+    """Cells whose latest record is a skip written by the pre-run data check."""
+    latest = {r["cell_id"]: r for r in store.read_records(run_dir)}
+    return {cid for cid, r in latest.items()
+            if r.get("status") == "skipped" and (r.get("reason") or "").startswith(DATA_SKIP_PREFIX)}
+
+
+def record_skipped(run_dir: Path, cells: list[Planned]) -> None:
+    """Append a skipped record for each cell in one pass (no process is started for any)."""
+    for p in cells:
+        store.append_record(run_dir, skipped_record(p.cell, p.skip_reason or ""))
+    if cells:
+        print(f"recorded {len(cells)} cell(s) as skipped without starting them")
+
+
+def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: int,
+              console: Console | None = None, planner: Planner | None = None, prune: bool = False,
+              budget_s: float | None = None) -> dict[str, int]:
+    """Run cells in order with a progress display; returns a count per status. With a planner, each
+    cell's predicted time is recorded, the remaining time shown is the sum of the remaining cells'
+    predictions (refined by each finished cell), and with prune, a cell predicted far over its
+    budget (budget_s, else its timeout_s) is recorded as pruned instead of run. Ctrl-C stops the
+    current child, records nothing for it, and re-raises (the folder stays resumable)."""
+    console = console or Console(stderr=True)
+    counts: dict[str, int] = {}
+    remaining = TextColumn("left ~{task.fields[left]}") if planner else TimeRemainingColumn()
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), remaining)
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("starting", total=total, completed=total - len(cells), left="?")
+        for i, p in enumerate(cells):
+            progress.update(task, description=p.cell.cell_id,
+                            left=left_text(planner, cells[i:]) if planner else "")
+            prediction, pruned = _prediction(planner, p, prune, budget_s)
+            if p.skip_reason:
+                record = skipped_record(p.cell, p.skip_reason)
+            elif pruned:
+                record = base_record(p.cell, "pruned", pruned) | {
+                    "started_at": utc_now(), "finished_at": utc_now(), "wall_s": 0.0}
+            elif p.cell.batch_size == "max":
+                record = maxbatch.run(p.cell, run_dir, env, run_cell)
+            else:
+                record = run_cell(p.cell, run_dir, env)
+                if not workers.recorded_here(p.cell):  # this machine's worker of a cluster's cell
+                    counts[workers.NOT_RECORDED] = counts.get(workers.NOT_RECORDED, 0) + 1
+                    progress.console.print(workers.not_recorded_line(record), markup=False, highlight=False)
+                    progress.advance(task)
+                    continue
+                if p.cell.strategy != "none":  # only distributed cells have a reference to look up
+                    record = scaling.with_scaling(record, store.read_records(run_dir))
+            if prediction is not None and prediction.seconds is not None:
+                record |= {"predicted_s": prediction.seconds, "prediction_basis": prediction.basis}
+            if planner is not None and not p.skip_reason and not pruned:  # evidence for the cells after it
+                planner.observe(record, prediction.raw_seconds if prediction else None)
+            store.append_record(run_dir, record)
+            counts[record["status"]] = counts.get(record["status"], 0) + 1
+            progress.console.print(summary_line(record), markup=False, highlight=False)
+            progress.advance(task)
+        progress.update(task, description="done")
+    return counts
+
+
+def _prediction(planner: Planner | None, p: Planned, prune: bool,
+                budget_s: float | None) -> tuple[Prediction | None, str | None]:
+    """The planner's prediction for a runnable cell, and its prune reason when pruning."""
+    if planner is None or p.skip_reason:
+        return None, None
+    if not prune:
+        return planner.predict(p.cell), None
+    return planner.prune_reason(p.cell, budget_s)
+
+
+def left_text(planner: Planner, cells: list[Planned]) -> str:
+    """The predicted time of the cells still to run, as people write it (1 h 05 min, 12 min)."""
+    seconds = [planner.predict(p.cell).seconds for p in cells if not p.skip_reason]
+    known = sum(s for s in seconds if s is not None)
+    minutes = round(known / 60)
+    text = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{max(minutes, 1)} min"
+    unknown = sum(s is None for s in seconds)
+    return text + (f" (+{unknown} cells unknown)" if unknown else "")
+
+
+def skipped_record(cell: Cell, reason: str) -> dict[str, Any]:
+    """A record for a cell that cannot run on this machine (no process is started)."""
+    now = utc_now()
+    return base_record(cell, "skipped", reason) | {"started_at": now, "finished_at": now, "wall_s": 0.0}
+
+
+def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
+    """Run one cell's child process (multiworker: its worker processes, bench.launch.workers) and turn
+    however it ended into a record."""
+    if cell.strategy == "multiworker":
+        return workers.run_cell(cell, run_dir, env)
+    log_path = run_dir / "logs" / f"{cell.cell_id}.log"
+    started, t0 = utc_now(), time.perf_counter()
+    timed_out = False
+    proc = spawn_child(cell, log_path)
+    try:
+        out, _ = proc.communicate(timeout=cell.timeout_s)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        kill(proc)
+        out = ""
+    except BaseException:  # Ctrl-C / SIGTERM: stop the child, leave no record for this cell
+        kill(proc)
+        raise
+    wall_s = time.perf_counter() - t0
+    tail = log_tail(log_path)
+    child = parse_child_output(out)
+    if timed_out:
+        status, reason = "timeout", f"killed after timeout_s={cell.timeout_s:g}"
+        child = {}
+    elif child is None:
+        status, reason = outcome.from_exit(proc.returncode, tail)
+        child = {}
+    else:
+        status, reason = child.pop("status"), child.pop("reason")
+    return cell_record(cell, status, reason, child, started, wall_s, tail, env)
+
+

@@ -1,0 +1,66 @@
+"""Scaling efficiency: a distributed cell's training images/s against its single-replica reference.
+
+The reference is the cell with the same configuration but strategy none and replicas 1 (its cell_id
+is computed, not searched for), measured in the same run folder. scaling_efficiency =
+train_img_s / (replicas x reference train_img_s): 1 is perfect scaling, below 1 the strategy's cost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from bench.config.cell import Cell
+
+
+def reference_id(record: dict[str, Any]) -> str:
+    """cell_id of the record's single-replica reference: same config, strategy none, replicas 1."""
+    return dataclasses.replace(Cell.from_dict(record), strategy="none", replicas=1).cell_id
+
+
+def efficiency(train_img_s: float, replicas: int, reference_img_s: float) -> float:
+    """train_img_s / (replicas x reference_img_s)."""
+    return train_img_s / (replicas * reference_img_s)
+
+
+def no_reference(record: dict[str, Any], ref_id: str) -> str:
+    """Why a distributed record has no scaling efficiency, and how to add its reference."""
+    return (f"no ok single-replica reference in this run (cell {ref_id}: same settings, strategy none, "
+            f"replicas 1); add it with strategy = [\"none\", \"{record.get('strategy')}\"] in [axes]")
+
+
+def with_scaling(record: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The record, if an ok distributed one, with scaling_reference and scaling_efficiency from the run's
+    records (the latest record of each cell counts), or `unavailable` saying why it has none."""
+    return _with_scaling(record, _latest(records))
+
+
+def _latest(records: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    """The latest record of each cell_id."""
+    return {r.get("cell_id"): r for r in records}
+
+
+def _with_scaling(record: dict[str, Any], latest: dict[Any, dict[str, Any]]) -> dict[str, Any]:
+    """with_scaling, given the run's latest record per cell_id."""
+    distributed = record.get("strategy", "none") != "none"
+    if not (distributed and record.get("status") == "ok" and record.get("train_img_s")):
+        return record
+    ref_id = reference_id(record)
+    ref = latest.get(ref_id)
+    out, unavailable = dict(record), dict(record.get("unavailable") or {})
+    if ref is not None and ref.get("status") == "ok" and ref.get("train_img_s"):
+        out["scaling_reference"] = ref_id
+        out["scaling_efficiency"] = efficiency(record["train_img_s"], int(record["replicas"]),
+                                               ref["train_img_s"])
+        unavailable.pop("scaling_efficiency", None)
+    else:
+        unavailable["scaling_efficiency"] = no_reference(record, ref_id)
+    out.pop("unavailable", None)
+    return out | ({"unavailable": unavailable} if unavailable else {})
+
+
+def fill(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records, each distributed ok record lacking scaling_efficiency given it when its reference is
+    among them (the reference ran after it, or in a resumed part of the run)."""
+    latest = _latest(records)
+    return [r if r.get("scaling_efficiency") is not None else _with_scaling(r, latest) for r in records]

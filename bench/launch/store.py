@@ -1,0 +1,184 @@
+"""RUN_DIR's files: results.jsonl (atomic appends; lines that are not records set aside), the runner's lock,
+env.json."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import filelock
+
+from bench import atomic
+from bench.config.record import NUMERIC_FIELDS
+from bench.errors import UserError
+
+RESULTS = "results.jsonl"
+TORN = "results.jsonl.torn"
+ENV = "env.json"
+MATRIX = "matrix.toml"
+LOCK = ".lock"
+LOCK_OWNER = ".lock.pid"  # the holder's pid: Windows locks the lock file's bytes, so it cannot be read
+FAILED = ("oom", "error", "timeout", "nan")
+WHOLE_FIELDS = ("batch_size", "replicas", "global_batch_size", "per_replica_batch_size", "seed", "epochs",
+                "epochs_run", "best_epoch", "params", "train_examples", "full_epoch_examples", "num_classes")
+
+
+def append_record(run_dir: Path, record: dict[str, Any]) -> None:
+    """Append one record as one line: a single write, then fsync (a killed runner tears no line)."""
+    data = (json.dumps(record, allow_nan=False) + "\n").encode()
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)  # Windows: no \r\n
+    fd = os.open(run_dir / RESULTS, flags, 0o644)
+    try:
+        written = os.write(fd, data)
+        while written < len(data):  # regular files write whole; this only guards a short write
+            written += os.write(fd, data[written:])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def parse_line(text: str) -> tuple[dict[str, Any] | None, str]:
+    """(record, "") when a results.jsonl line is a record, else (None, why). The one rule for the run
+    (resume) and the reports alike: a record is a JSON object with a string cell_id and status whose
+    numeric fields are numbers or null (counts whole numbers; threads a count or "auto")."""
+    try:
+        record = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return None, "not valid JSON"
+    if not isinstance(record, dict):
+        return None, "not a JSON object"
+    for key in ("cell_id", "status"):
+        if not isinstance(record.get(key), str) or not record[key]:
+            return None, f"no {key}"
+    for key in NUMERIC_FIELDS:
+        value = record.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return None, f"{key} is {value!r}, not a number"
+        if key in WHOLE_FIELDS and value is not None and not float(value).is_integer():
+            return None, f"{key} is {value!r}, not a whole number"
+    for key in ("threads", "inter_threads"):
+        value = record.get(key, "auto")
+        if value not in ("auto", None) and (isinstance(value, bool) or not isinstance(value, int)):
+            return None, f"{key} is {value!r}, not a count or 'auto'"
+    return record, ""
+
+
+def _lines(data: bytes) -> list[tuple[int, bytes, dict[str, Any] | None, str]]:
+    """(line number, bytes, record or None, why not) of every non-blank line of results.jsonl's bytes."""
+    out = []
+    for lineno, raw in enumerate(data.splitlines(keepends=True), 1):
+        text = raw.decode("utf-8", errors="replace")
+        if text.strip():
+            record, why = parse_line(text)
+            out.append((lineno, raw, record, why if raw.endswith(b"\n") else "incomplete: a torn last line"))
+    return out
+
+
+def scan(run_dir: Path) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
+    """(records, [(line number, why)] of the lines that are not records) of RUN_DIR/results.jsonl."""
+    path = run_dir / RESULTS
+    lines = _lines(path.read_bytes()) if path.exists() else []
+    return [r for _, _, r, _ in lines if r is not None], [(n, why) for n, _, r, why in lines if r is None]
+
+
+def read_records(run_dir: Path) -> list[dict[str, Any]]:
+    """Every record; a line that is not one (torn, corrupt) is left out (set_aside moves it away)."""
+    return scan(run_dir)[0]
+
+
+def latest_status(run_dir: Path) -> dict[str, str]:
+    """cell_id -> status of its latest record (a retried cell's later record wins)."""
+    return {r["cell_id"]: r["status"] for r in read_records(run_dir)}
+
+
+def bad_lines_note(run_dir: Path, bad: list[tuple[int, str]], moved: bool) -> str:
+    """The one line that says which lines of results.jsonl are not records and where they went."""
+    where = f"moved to {TORN} (their cells run again)" if moved else \
+        f"left out (`python -m bench run --resume --out {run_dir}` moves them to {TORN})"
+    lines = ", ".join(f"{n} ({why})" for n, why in bad[:5]) + (f" and {len(bad) - 5} more" * (len(bad) > 5))
+    return f"{RESULTS} line(s) {lines} are not records; {where}"
+
+
+def set_aside(run_dir: Path) -> str | None:
+    """Move every line of results.jsonl that is not a record (a torn tail, a corrupt line anywhere) to
+    results.jsonl.torn, so appends start on a fresh line and every reader sees the same records; the
+    note saying so, or None when every line is a record. Call it holding the run lock."""
+    path = run_dir / RESULTS
+    if not path.exists():
+        return None
+    data = path.read_bytes()
+    lines = _lines(data)
+    bad = [(n, why) for n, _, r, why in lines if r is None]
+    torn = [raw.rstrip(b"\n") + b"\n" for _, raw, r, _ in lines if r is None]
+    keep = [raw.rstrip(b"\n") + b"\n" for _, raw, r, _ in lines if r is not None]  # a last one gets a newline
+    if not bad:
+        if keep and not data.endswith(b"\n"):
+            atomic.write_bytes(path, b"".join(keep))
+        return None
+    with open(run_dir / TORN, "ab") as f:
+        f.write(b"".join(torn))
+        os.fsync(f.fileno())
+    atomic.write_bytes(path, b"".join(keep))
+    return bad_lines_note(run_dir, bad, moved=True)
+
+
+def keep_previous_log(log: Path) -> Path | None:
+    """Rename an earlier attempt's log (a retried or resumed cell) to NAME.attemptN.log, N counting from 1,
+    so the new attempt's log does not overwrite it; the new name, or None when there was no log."""
+    if not log.exists():
+        return None
+    n = 1
+    while (kept := log.with_name(f"{log.stem}.attempt{n}{log.suffix}")).exists():
+        n += 1
+    log.rename(kept)
+    return kept
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON atomically (temp file, then rename)."""
+    atomic.write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def read_env(run_dir: Path) -> dict[str, Any] | None:
+    """RUN_DIR/env.json, None when absent; a damaged or incomplete one is a UserError naming the file."""
+    path = run_dir / ENV
+    if not path.exists():
+        return None
+    try:
+        env = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"{path} is damaged ({exc}); delete it to collect this machine's environment again "
+                        "(only if the run continues on the machine that started it)") from None
+    cores = env.get("logical_cores") if isinstance(env, dict) else None
+    if isinstance(cores, bool) or not isinstance(cores, int) or cores < 1:
+        raise UserError(f"{path} is incomplete (no logical_cores count); delete it to collect this machine's "
+                        "environment again (only if the run continues on the machine that started it)")
+    return env
+
+
+class RunLock:
+    """An exclusive OS lock on RUN_DIR/.lock (filelock: flock on POSIX, msvcrt.locking on Windows; the
+    OS drops it when the runner dies): a second runner on the same folder gets a UserError."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.path = run_dir / LOCK
+        self.owner = run_dir / LOCK_OWNER
+        self._lock = filelock.FileLock(self.path, timeout=0)
+
+    def __enter__(self) -> RunLock:
+        try:
+            self._lock.acquire()
+        except filelock.Timeout:
+            holder = "unknown"
+            with contextlib.suppress(OSError):
+                holder = self.owner.read_text(encoding="utf-8").strip() or holder
+            raise UserError(f"{self.path.parent} is in use by another runner (pid {holder}); "
+                            "wait for it to finish or use another --out") from None
+        self.owner.write_text(str(os.getpid()), encoding="utf-8")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()

@@ -1,0 +1,66 @@
+"""What every chart module shares: the Chart result, matplotlib on Agg, saving as PNG and SVG, and small
+helpers. The chart modules (charts, backend_charts, scaling_charts, energy_charts, compare_charts) import
+this one; none imports another, except bench.report.charts, which lists them all (CHARTS).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+DECADES_FOR_LOG = 20  # max/min ratio from which an axis goes logarithmic
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: its files, or why it was not drawn."""
+
+    name: str
+    title: str
+    caption: str
+    png: Path | None = None
+    svg: Path | None = None
+    skipped: str | None = None
+
+
+def slug(text: str) -> str:
+    """A file-name-safe version of text."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")
+
+
+def save_chart(fig: plt.Figure, out_dir: Path, name: str, title: str, caption: str) -> Chart:
+    """Write fig as PNG and SVG and close it."""
+    fig.suptitle(title, fontsize=12, fontweight="bold")
+    fig.tight_layout()
+    png, svg = out_dir / f"{name}.png", out_dir / f"{name}.svg"
+    fig.savefig(png, dpi=100, bbox_inches="tight")
+    fig.savefig(svg, bbox_inches="tight")
+    plt.close(fig)
+    return Chart(name, title, caption, png, svg)
+
+
+def ok_rows(df: pd.DataFrame, *modes: str) -> pd.DataFrame:
+    """The ok rows of the given modes."""
+    return df[(df["status"] == "ok") & df["mode"].isin(modes)]
+
+
+def log_if_spread(ax: plt.Axes, values: pd.Series | list[float], axis: str = "y") -> None:
+    """Logarithmic axis when the positive values span more than DECADES_FOR_LOG x."""
+    v = pd.Series(values, dtype=float).dropna()
+    v = v[v > 0]
+    if len(v) and v.max() / v.min() >= DECADES_FOR_LOG:
+        (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+
+
+def pair_label(pair: str, rows: pd.DataFrame) -> str:
+    """'galaxy10/densenet121' plus '(synthetic data)' when its cells ran on synthetic data."""
+    if rows["synthetic"].all():
+        return f"{pair} (synthetic data of the real shape)"
+    return pair

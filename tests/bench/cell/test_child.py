@@ -1,0 +1,28 @@
+"""The child contract under both names: `python -m bench.cell.child` and the old `python -m bench.child`
+(kept for launchers that start cells by it) print one JSON record on stdout and exit 0."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bench.config.cell import Cell
+from tests.bench.conftest import REPO
+
+
+@pytest.mark.parametrize("module", ["bench.cell.child", "bench.child"])
+def test_the_child_prints_one_record(module):
+    """A cell failed on purpose (BENCH_FAULT=raise, before any backend loads) still ends in one record."""
+    cell = Cell("digits", "mnist_cnn")
+    proc = subprocess.run([sys.executable, "-m", module, json.dumps(cell.config())], cwd=REPO,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "BENCH_FAULT": "raise"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert record["status"] == "error" and "BENCH_FAULT=raise" in record["reason"]
