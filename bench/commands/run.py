@@ -41,6 +41,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="skip writing report.html and the charts at the end (see `bench report`)")
     parser.add_argument("--price-per-kwh", metavar="PRICE", help=PRICE_HELP)
     parser.add_argument("--expose-workers", action="store_true", help=EXPOSE_HELP)
+    parser.add_argument("--cluster", metavar="ray[://ADDRESS]",
+                        help="run the cells on the nodes of a Ray cluster: `ray` (this machine's cluster, "
+                        "else a new one) or ray://HOST:PORT; needs requirements-ray.txt (README: A fleet in "
+                        "one command)")
+    parser.add_argument("--placement", choices=["spread", "every-node"],
+                        help="with --cluster: spread (default; each cell once, on any machine that can run "
+                        "it) or every-node (every cell on every machine: the machine comparison)")
     parser.add_argument("--retry", choices=["failed"],
                         help="with a run folder: rerun cells whose latest record failed (implies --resume)")
 
@@ -48,11 +55,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from bench import runner, store
     from bench.expanded import write_expanded
+    from bench.launch import cluster
     from bench.matrix import expand, load_matrix
     from bench.pruning import cheapest_first
     from bench.report.cost import parse_price, save_price
     from bench.workers import check_network, check_user_cluster
 
+    if args.cluster is not None or args.placement is not None or cluster.ran_on_cluster(args.out):
+        if args.cluster is None:
+            raise UserError(f"{args.out} ran on a Ray cluster; add --cluster ray[://ADDRESS]" if args.out
+                            else "--placement needs --cluster ray[://ADDRESS]")
+        return cluster.run(args)
     price = None if args.price_per_kwh is None else parse_price(args.price_per_kwh)
     resume = args.resume or args.retry == "failed"
     if args.matrix is None and not (resume and args.out):
