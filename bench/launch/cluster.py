@@ -84,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
     from bench.commands import run as run_command
 
     address = parse_address(args.cluster)
+    if args.download:
+        raise UserError("--download does not reach the nodes: each reads its own data folder; run "
+                        "`python -m bench datasets download NAME` on each machine (a cell whose data is "
+                        "missing on a node is recorded as skipped there, with that command)")
     resume = args.resume or args.retry == "failed"
     if args.matrix is None and not (resume and args.out):
         raise UserError("give --matrix NAME|PATH (or --resume --out RUN_DIR to continue a run)")
@@ -95,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"{run_dir} has results already; add --resume to continue it, "
                             "or use another --out")
         placement = _placement(run_dir, args.placement, args.cluster)
+        if args.price_per_kwh is not None:
+            from bench.report.cost import parse_price, save_price
+
+            save_price(run_dir, parse_price(args.price_per_kwh))
         note = store.set_aside(run_dir)
         if note:
             print(f"note: {note}")
@@ -167,8 +175,8 @@ def _run(ray: Any, run_dir: Path, spec: MatrixSpec | None, matrix_arg: str | Non
     saved = run_dir / store.MATRIX
     union = merged([n.planned for n in nodes])
     if saved.exists():
-        if spec is not None and {p.cell.cell_id for p in union} != {p.cell.cell_id for p in expand(
-                load_matrix(str(saved)), runner.machine_of(nodes[0].env))}:
+        asked = merged([expand(spec, runner.machine_of(n.env)) for n in nodes]) if spec is not None else union
+        if {p.cell.cell_id for p in asked} != {p.cell.cell_id for p in union}:
             raise UserError(f"--matrix {matrix_arg} differs from {saved}; drop --matrix to resume that run, "
                             "or use a new --out")
     else:
@@ -203,7 +211,7 @@ def find_nodes(ray: Any, run_dir: Path, spec: MatrixSpec | None) -> list[Node]:
         raise UserError(f"no node of the Ray cluster offers the `{SLOT}` resource; start each one with "
                         f"`{START_HINT}` (the head) or `ray start --address HEAD:6379 --resources "
                         f"'{{\"{SLOT}\": 1}}'`")
-    names = ray.get([_on(ray, n["NodeID"], node_task.identity, slot=False) for n in usable])
+    names = _gather(ray, [_on(ray, n["NodeID"], node_task.identity, slot=False) for n in usable], "ask")
     _check_unique([x["machine"] for x in names], usable)
     envs = _envs(ray, run_dir, usable, [x["machine"] for x in names])
     source = load_matrix(str(run_dir / store.MATRIX)) if (run_dir / store.MATRIX).exists() else spec
@@ -230,12 +238,25 @@ def _envs(ray: Any, run_dir: Path, usable: list[dict[str, Any]], machines: list[
     todo = [(n, m) for n, m in zip(usable, machines, strict=True) if m not in known]
     if todo:
         print(f"taking the env fingerprint (and GEMM peak) on {len(todo)} machine(s) ...")
-    probed = ray.get([_on(ray, n["NodeID"], node_task.probe, True) for n, _ in todo])
+    probed = _gather(ray, [_on(ray, n["NodeID"], node_task.probe, True) for n, _ in todo],
+                     "take the env fingerprint of")
     for (_, m), env in zip(todo, probed, strict=True):
         store.write_json(folder / f"{safe(m)}.json", env)
         known[m] = env
     _write_summary_env(run_dir)
     return [known[m] for m in machines]
+
+
+def _gather(ray: Any, refs: list[Any], what: str) -> list[Any]:
+    """ray.get of tasks sent to every node; a node whose task fails is a UserError naming it."""
+    from ray.exceptions import RayError
+
+    try:
+        return ray.get(refs)
+    except RayError as exc:
+        raise UserError(f"could not {what} a node of the Ray cluster: {_short(exc)}; check that "
+                        f"galaxybench's packages ({RAY_INSTALL}, requirements.txt) are installed on every "
+                        "machine") from None
 
 
 def _write_summary_env(run_dir: Path) -> None:
@@ -391,10 +412,11 @@ def _collect(ray: Any, ref: Any, job: Job, node: Node, started: str, t0: float, 
         return _failed(job, node, started, t0, placement,
                        f"{node.label} was lost during the cell ({type(exc).__name__}: {_short(exc)})") | {
             "ray_node_lost": True}
-    log = run_dir / "logs" / safe(node.machine) / f"{job.cell.cell_id}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    store.keep_previous_log(log)
-    log.write_text(out["log"], encoding="utf-8")
+    if out["log"]:  # a cell skipped for want of data started no process and has no log
+        log = run_dir / "logs" / safe(node.machine) / f"{job.cell.cell_id}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        store.keep_previous_log(log)
+        log.write_text(out["log"], encoding="utf-8")
     return out["record"]
 
 

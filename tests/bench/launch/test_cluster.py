@@ -88,3 +88,8 @@ def test_a_cluster_run_keeps_its_placement(tmp_path: Path) -> None:
     assert cluster._placement(tmp_path, None, "ray") == "every-node"
     with pytest.raises(UserError, match="was run with --placement every-node"):
         cluster._placement(tmp_path, "spread", "ray")
+
+
+def test_download_is_refused_on_a_cluster(capsys: pytest.CaptureFixture) -> None:
+    assert main(["run", "--matrix", "ci", "--cluster", "ray", "--download"]) == 2
+    assert "on each machine" in capsys.readouterr().err
