@@ -20,6 +20,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 from bench.report.energy_charts import energy_per_image  # noqa: E402
 from bench.report.estimate import SEED_MACHINE, estimates, human_seconds  # noqa: E402
+from bench.report.machines import machine_speed  # noqa: E402
 
 DECADES_FOR_LOG = 20  # max/min ratio from which an axis goes logarithmic
 RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
@@ -649,6 +650,7 @@ def backends(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
 
 CHARTS: tuple[Callable[[pd.DataFrame, Path], list[Chart]], ...] = (
     full_training_time,
+    machine_speed,
     throughput_by_pair,
     throughput_vs_batch,
     scaling,

@@ -4,14 +4,18 @@ machine's best measured training and inference speed per pair and device, and th
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from bench.report.load import Run
 
+if TYPE_CHECKING:
+    from bench.report.charts import Chart
+
 ABOUT = ("Each machine's best throughput cell per pair and device (any batch, precision, threads), and the "
-         "fastest machine with how many times its runner-up's speed. One run of each cell per machine; "
-         "machines that ran together shared no cores.")
+         "fastest machine with how many times its runner-up's speed. Each machine ran one cell at a time.")
 
 
 def which_machine(df: pd.DataFrame) -> pd.DataFrame:
@@ -59,3 +63,34 @@ def _machine_env(run: Run, name: str) -> dict:
     except (OSError, ValueError):
         return {"hostname": name}
     return env if isinstance(env, dict) else {"hostname": name}
+
+
+CHART_CAPTION = ("Each machine's best training and inference speed per pair and device (its fastest "
+                 "throughput cell), from one run over several machines (bench run --cluster).")
+
+
+def machine_speed(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
+    """Grouped bars: per pair and device, each machine's best training and inference img/s; none for a
+    one-machine run."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from bench.report.charts import save_chart
+
+    ok = df[(df["status"] == "ok") & (df["mode"] == "throughput") & df["machine"].notna()]
+    if ok["machine"].nunique() < 2:
+        return []
+    best = ok.assign(row=ok["pair"] + " " + ok["device"]).groupby(["row", "machine"])[
+        ["train_img_s", "infer_img_s"]].max().unstack("machine")
+    rows, machines = list(best.index), sorted(ok["machine"].unique())
+    fig, axes = plt.subplots(1, 2, figsize=(13, 0.5 * len(rows) * len(machines) + 1.8), sharey=True)
+    height = 0.8 / len(machines)
+    panels = (("train_img_s", "training"), ("infer_img_s", "inference"))
+    for ax, (col, name) in zip(axes, panels, strict=True):
+        for i, machine in enumerate(machines):
+            ax.barh(np.arange(len(rows)) + i * height, best[(col, machine)].to_numpy(dtype=float), height,
+                    label=machine)
+        ax.set_xlabel(f"best {name} images/s")
+        ax.set_yticks(np.arange(len(rows)) + 0.4 - height / 2, rows)
+    axes[0].legend(title="machine")
+    return [save_chart(fig, out_dir, "machines", "Which machine for which pair", CHART_CAPTION)]
