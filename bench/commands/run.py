@@ -61,17 +61,17 @@ def run(args: argparse.Namespace) -> int:
     from bench.report.cost import parse_price, save_price
     from bench.workers import check_network, check_user_cluster
 
-    if args.cluster is not None or args.placement is not None or cluster.ran_on_cluster(args.out):
-        if args.cluster is None:
-            raise UserError(f"{args.out} ran on a Ray cluster; add --cluster ray[://ADDRESS]" if args.out
-                            else "--placement needs --cluster ray[://ADDRESS]")
-        return cluster.run(args)
     price = None if args.price_per_kwh is None else parse_price(args.price_per_kwh)
     resume = args.resume or args.retry == "failed"
     if args.matrix is None and not (resume and args.out):
         raise UserError("give --matrix NAME|PATH (or --resume --out RUN_DIR to continue a run)")
     spec = load_matrix(args.matrix) if args.matrix else None
     run_dir = _run_dir(args.out, spec.name if spec else "", resume)
+    if args.cluster is not None or args.placement is not None or cluster.ran_on_cluster(run_dir):
+        if args.cluster is None:
+            raise UserError("--placement needs --cluster ray[://ADDRESS]" if args.placement else
+                            f"{run_dir} ran on a Ray cluster; add --cluster ray[://ADDRESS]")
+        return cluster.run(args, spec, run_dir, _raise_interrupt)
     saved = run_dir / store.MATRIX
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "logs").mkdir(exist_ok=True)

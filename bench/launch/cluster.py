@@ -79,20 +79,15 @@ def parse_address(text: str) -> str | None:
                     "10001)")
 
 
-def run(args: argparse.Namespace) -> int:
-    """The `bench run --cluster` command: the run folder, the cluster, the cells, the report."""
-    from bench.commands import run as run_command
-
+def run(args: argparse.Namespace, spec: MatrixSpec | None, run_dir: Path, on_sigterm: Any) -> int:
+    """The `bench run --cluster` command (bench.commands.run found the matrix and the run folder, and
+    hands over its SIGTERM handler): the cluster, the cells, the report."""
     address = parse_address(args.cluster)
     if args.download:
         raise UserError("--download does not reach the nodes: each reads its own data folder; run "
                         "`python -m bench datasets download NAME` on each machine (a cell whose data is "
                         "missing on a node is recorded as skipped there, with that command)")
     resume = args.resume or args.retry == "failed"
-    if args.matrix is None and not (resume and args.out):
-        raise UserError("give --matrix NAME|PATH (or --resume --out RUN_DIR to continue a run)")
-    spec = load_matrix(args.matrix) if args.matrix else None
-    run_dir = run_command._run_dir(args.out, spec.name if spec else "", resume)
     run_dir.mkdir(parents=True, exist_ok=True)
     with store.RunLock(run_dir):
         if not resume and (run_dir / store.RESULTS).exists():
@@ -107,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         if note:
             print(f"note: {note}")
         ray = connect(address)
-        previous = signal.signal(signal.SIGTERM, run_command._raise_interrupt)
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
         try:
             counts = _run(ray, run_dir, spec, args.matrix, placement, args.retry == "failed")
         except KeyboardInterrupt:
@@ -360,10 +355,9 @@ def schedule(ray: Any, jobs: list[Job], nodes: list[Node], run_dir: Path, placem
                 break
             ref = ray.wait(list(running), num_returns=1)[0][0]
             job, node, started, t0 = running.pop(ref)
-            record = _collect(ray, ref, job, node, started, t0, run_dir, placement)
-            if not record.get("ray_node_lost"):
+            record, lost = _collect(ray, ref, job, node, started, t0, run_dir, placement)
+            if not lost:
                 idle[node.machine] = node
-            record.pop("ray_node_lost", None)
             if job.cell.strategy != "none":
                 same = [r for r in store.read_records(run_dir) if r.get("machine") == record.get("machine")]
                 record = scaling.with_scaling(record, same)
@@ -399,25 +393,25 @@ def _start_idle(ray: Any, idle: dict[str, Node], pending: list[Job], running: di
 
 
 def _collect(ray: Any, ref: Any, job: Job, node: Node, started: str, t0: float, run_dir: Path,
-             placement: str) -> dict[str, Any]:
+             placement: str) -> tuple[dict[str, Any], bool]:
     """The returned record (its log written to RUN_DIR/logs/MACHINE/), or an error record when the node
-    or its task failed (ray_node_lost set when the node is gone)."""
+    or its task failed; and whether the node is lost (it then gets no more cells)."""
     from ray.exceptions import RayError, RayTaskError
 
     try:
         out = ray.get(ref)
     except RayTaskError as exc:  # the node's own code raised: the node is still there
-        return _failed(job, node, started, t0, placement, f"the task on {node.label} raised: {_short(exc)}")
+        return _failed(job, node, started, t0, placement, f"the task on {node.label} raised: "
+                       f"{_short(exc)}"), False
     except RayError as exc:  # the node died, or its worker was killed, during the cell
-        return _failed(job, node, started, t0, placement,
-                       f"{node.label} was lost during the cell ({type(exc).__name__}: {_short(exc)})") | {
-            "ray_node_lost": True}
+        return _failed(job, node, started, t0, placement, f"{node.label} was lost during the cell "
+                       f"({type(exc).__name__}: {_short(exc)})"), True
     if out["log"]:  # a cell skipped for want of data started no process and has no log
         log = run_dir / "logs" / safe(node.machine) / f"{job.cell.cell_id}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         store.keep_previous_log(log)
         log.write_text(out["log"], encoding="utf-8")
-    return out["record"]
+    return out["record"], bool(out.get("node_lost"))
 
 
 def _failed(job: Job, node: Node, started: str, t0: float, placement: str, reason: str) -> dict[str, Any]:

@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from bench import datacheck, runner
 from bench.cell import Cell
 from bench.matrix import Planned
@@ -67,13 +69,19 @@ def run(config: dict[str, Any], run_name: str, env: dict[str, Any], fields: dict
     missing = _data_missing(cell)
     if missing:
         return {"record": runner.skipped_record(cell, missing) | fields, "log": ""}
+    raylet = psutil.Process().parent()  # a Ray worker is its node's raylet's child
     if cell.batch_size == "max":
         from bench import maxbatch
 
         record = maxbatch.run(cell, work, env, runner.run_cell)
     else:
         record = runner.run_cell(cell, work, env)
-    return {"record": record | fields, "log": _log_end(work / "logs" / f"{cell.cell_id}.log")}
+    lost = not raylet.is_running() or os.getppid() != raylet.pid
+    if lost:  # the node died under the cell, which then ended as its process was killed: not the cell's fault
+        record |= {"status": "error", "reason": f"{fields.get('ray_node')} was lost during the cell (its "
+                   f"raylet died; the cell's process then ended as {record['status']}: {record['reason']})"}
+    return {"record": record | fields, "log": _log_end(work / "logs" / f"{cell.cell_id}.log"),
+            "node_lost": lost}
 
 
 def _data_missing(cell: Cell) -> str | None:

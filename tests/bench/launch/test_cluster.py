@@ -77,6 +77,7 @@ def test_placement_without_cluster_and_a_cluster_run_resumed_without_it(
     assert main(["run", "--matrix", "ci", "--placement", "spread"]) == 2
     assert "--placement needs --cluster" in capsys.readouterr().err
     (tmp_path / cluster.CLUSTER_FILE).write_text('{"placement": "spread"}', encoding="utf-8")
+    (tmp_path / "matrix.toml").write_text('name = "ci"\n', encoding="utf-8")
     assert main(["run", "--resume", "--out", str(tmp_path)]) == 2
     assert "add --cluster ray" in capsys.readouterr().err
     assert main(["run", "--matrix", "ci", "--cluster", "ray:/x"]) == 2
