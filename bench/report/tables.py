@@ -69,6 +69,7 @@ def problems(df: pd.DataFrame) -> pd.DataFrame:
         "precision",
         "threads",
         "pipeline",
+        *(["machine"] if df["machine"].notna().any() else []),  # bench run --cluster
         "reason",
     ]
     bad = bad[cols].astype(object).assign(batch_size=bad["batch_size"].astype("Int64").astype(object))
