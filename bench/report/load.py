@@ -76,6 +76,9 @@ def load_run(run_dir: Path | str) -> Run:
     matrix_text = _read_matrix(path / "matrix.toml", notes)
     df = to_frame(records, notes)
     planned = _planned_cells(matrix_text)
+    machines = env.get("cluster_machines")
+    if planned is not None and isinstance(machines, dict) and (df["placement"] == "every-node").any():
+        planned *= len(machines)  # bench run --cluster --placement every-node: every cell on every machine
     if planned is not None and len(df) < planned:
         missing = planned - len(df)
         notes.append(f"partial run: {missing} of {planned} planned cells have no record yet (running, or "

@@ -48,6 +48,7 @@ def test_every_machine_keeps_its_row_and_the_headline_has_a_machine_axis(fleet: 
     run = load_run(fleet)
     assert len(run.df) == 6 and sorted(run.df["machine"].unique()) == ["node-a", "node-b"]
     assert "2 machine(s) of a Ray cluster" in run.machine
+    assert run.planned_cells == 2 * 13  # every cell of the example's matrix on each machine
     head = headline(run.df)
     assert list(head.columns[:3]) == ["pair", "device", "machine"]
     for _, rows in head.groupby("pair"):
