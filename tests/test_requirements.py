@@ -38,3 +38,9 @@ def test_ci_resolves_the_readme_install_for_windows_macos_and_linux():
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "python .ci/platforms.py requirements.txt" in ci
     assert set(_platforms().PLATFORMS) == {"windows-x86_64", "macos-arm64", "linux-x86_64"}
+
+
+def test_the_ray_extra_is_pinned_and_installed_by_ci():
+    lines = _platforms().requirement_lines(REPO / "requirements-ray.txt")
+    assert lines == ["ray[default]==2.60.0"]
+    assert "pip install -r requirements-ray.txt" in (REPO / ".ci" / "run").read_text(encoding="utf-8")

@@ -41,6 +41,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="skip writing report.html and the charts at the end (see `bench report`)")
     parser.add_argument("--price-per-kwh", metavar="PRICE", help=PRICE_HELP)
     parser.add_argument("--expose-workers", action="store_true", help=EXPOSE_HELP)
+    parser.add_argument("--cluster", metavar="ray[://ADDRESS]",
+                        help="run the cells on the nodes of a Ray cluster: `ray` (this machine's cluster, "
+                        "else a new one) or ray://HOST:PORT; needs requirements-ray.txt (README: A fleet in "
+                        "one command)")
+    parser.add_argument("--placement", choices=["spread", "every-node"],
+                        help="with --cluster: spread (default; each cell once, on any machine that can run "
+                        "it) or every-node (every cell on every machine: the machine comparison)")
     parser.add_argument("--retry", choices=["failed"],
                         help="with a run folder: rerun cells whose latest record failed (implies --resume)")
 
@@ -48,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from bench.config.expanded import write_expanded
     from bench.config.matrix import expand, load_matrix
-    from bench.launch import runner, store
+    from bench.launch import cluster, runner, store
     from bench.launch.pruning import cheapest_first
     from bench.launch.workers import check_network, check_user_cluster
     from bench.report.cost import parse_price, save_price
@@ -59,6 +66,11 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("give --matrix NAME|PATH (or --resume --out RUN_DIR to continue a run)")
     spec = load_matrix(args.matrix) if args.matrix else None
     run_dir = _run_dir(args.out, spec.name if spec else "", resume)
+    if args.cluster is not None or args.placement is not None or cluster.ran_on_cluster(run_dir):
+        if args.cluster is None:
+            raise UserError("--placement needs --cluster ray[://ADDRESS]" if args.placement else
+                            f"{run_dir} ran on a Ray cluster; add --cluster ray[://ADDRESS]")
+        return cluster.run(args, spec, run_dir, _raise_interrupt)
     saved = run_dir / store.MATRIX
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "logs").mkdir(exist_ok=True)

@@ -52,6 +52,13 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "worker_network": "multiworker: where the workers' TensorFlow servers listened: a private network "
                       "namespace (unreachable from other hosts), the host network (opted in with "
                       "--expose-workers), or the user's TF_CONFIG cluster",
+    # where it ran (bench run --cluster; absent on a one-machine run)
+    "machine": "--cluster: the machine the cell ran on (its host name); its env is RUN_DIR/envs/MACHINE.json",
+    "machine_env_id": "--cluster: id of that machine's env fingerprint (hardware and software; same id, "
+                      "same machine and install)",
+    "ray_node": "--cluster: the Ray node that ran the cell (node id, address, machine)",
+    "placement": "--cluster: spread (each cell once, on any machine) or every-node (every cell on every "
+                 "machine)",
     # model
     "params": "trainable + non-trainable parameters",
     "forward_flops_per_image": "forward-pass FLOPs per image (multiply-add = 2 FLOPs)",

@@ -1,2 +1,2 @@
-"""The runner side: starts each cell's process, kills it, reads its record, stores it (never imports
-the cell side)."""
+"""The runner side: what starts cells, and where (this machine's processes, or a Ray cluster's nodes),
+kills them, reads their records and stores them (never imports the cell side)."""

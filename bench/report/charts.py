@@ -16,6 +16,7 @@ from bench.report.backend_charts import backend_comparison
 from bench.report.chart import Chart, log_if_spread, ok_rows, pair_label, plt, save_chart, slug
 from bench.report.energy_charts import energy_per_image
 from bench.report.estimate import SEED_MACHINE, estimates, human_seconds
+from bench.report.machines import machine_speed
 from bench.report.scaling_charts import scaling as scaling_chart
 
 RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
@@ -593,6 +594,7 @@ def backends(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
 
 CHARTS: tuple[Callable[[pd.DataFrame, Path], list[Chart]], ...] = (
     full_training_time,
+    machine_speed,
     throughput_by_pair,
     throughput_vs_batch,
     scaling,

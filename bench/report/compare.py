@@ -58,7 +58,8 @@ def run_labels(runs: list[Run]) -> list[str]:
 def compare(runs: list[Run], alpha: float = ALPHA) -> pd.DataFrame:
     """Long table: one row per (other run, common ok cell, metric) against the first run (the baseline)."""
     if len(runs) < 2:
-        raise UserError("compare needs at least two run folders: python -m bench compare RUN_A RUN_B")
+        raise UserError("compare needs at least two run folders (or one run of several machines, "
+                        "bench run --cluster): python -m bench compare RUN_A RUN_B")
     labels = run_labels(runs)
     base = runs[0].df[runs[0].df["status"] == "ok"].set_index("cell_id")
     rows = []

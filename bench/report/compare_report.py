@@ -14,6 +14,7 @@ from bench.report import html
 from bench.report.compare import ALPHA, compare, run_labels
 from bench.report.compare_charts import draw_compare
 from bench.report.load import Run, load_run
+from bench.report.machines import by_machine
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def make_compare(run_dirs: list[Path], out: Path | None = None, alpha: float | N
     alpha = ALPHA if alpha is None else alpha
     if not 0 < alpha < 1:
         raise UserError(f"--alpha must be between 0 and 1 (got {alpha}); the default is {ALPHA}")
-    runs = [load_run(d) for d in run_dirs]
+    runs = [r for d in run_dirs for r in by_machine(load_run(d))]  # a cluster run: one per machine
     out = Path(out) if out is not None else default_out(runs)
     check_out(out)
     out.mkdir(parents=True, exist_ok=True)

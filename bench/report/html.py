@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench import atomic
+from bench.report import machines
 from bench.report.chart import Chart
 from bench.report.compare import side_by_side
 from bench.report.cost import ABOUT, NO_PRICE, EnergySection
@@ -82,6 +83,14 @@ def _per_class_section(tables: dict[str, pd.DataFrame]) -> str:
     return "".join(out)
 
 
+def _machines_html(run: Run) -> str:
+    """The 'which machine for which pair' section of a several-machine run (bench run --cluster), else ''."""
+    table = machines.which_machine(run.df)
+    if table.empty:
+        return ""
+    return f"<h2>Which machine for which pair</h2><p>{escape(machines.ABOUT)}</p>{table_html(table, '')}"
+
+
 def _energy_html(energy: EnergySection | None) -> str:
     """The energy and cost section: per-cell energy (or why none), and the cost table with a price."""
     if energy is None:
@@ -146,6 +155,7 @@ def render(
 {int((run.df["status"] == "pruned").sum())} pruned.</p>
 {notes}
 <h2>Headline answers</h2>{table_html(headline, "No cell has finished ok yet.")}
+{_machines_html(run)}
 <h2>Charts</h2>{_charts_section(charts)}
 <h2>Recommendations</h2>
 <p>Best measured setting per pair and objective; gain = how many times better than the seed's default

@@ -78,6 +78,9 @@ def load_run(run_dir: Path | str) -> Run:
     matrix_text = _read_matrix(path / store.MATRIX, notes)
     df = to_frame(records, notes)
     planned = _planned_cells(matrix_text)
+    machines = env.get("cluster_machines")
+    if planned is not None and isinstance(machines, dict) and (df["placement"] == "every-node").any():
+        planned *= len(machines)  # bench run --cluster --placement every-node: every cell on every machine
     if planned is not None and len(df) < planned:
         missing = planned - len(df)
         notes.append(f"partial run: {missing} of {planned} planned cells have no record yet (running, or "
@@ -104,10 +107,11 @@ def to_frame(records: list[dict], notes: list[str]) -> pd.DataFrame:
     df = pd.concat([df, pd.DataFrame(None, index=df.index, columns=missing, dtype=object)], axis=1)
     df = df.astype({name: "object" for name in FIELDS if df[name].isna().all()})
     df["cell_id"] = [c if isinstance(c, str) and c else f"row{i + 1}" for i, c in enumerate(df["cell_id"])]
-    repeated = int(df["cell_id"].duplicated().sum())
+    run_key = df["cell_id"] + ("@" + df["machine"].astype(str)).where(df["placement"] == "every-node", "")
+    repeated = int(run_key.duplicated().sum())  # every-node: one run of each cell per machine
     if repeated:
         notes.append(f"{repeated} cell(s) recorded more than once (resumed/retried); the last record is used")
-        df = df.drop_duplicates("cell_id", keep="last").reset_index(drop=True)
+        df = df[~run_key.duplicated(keep="last")].reset_index(drop=True)
     unknown = df["status"].isna()
     if unknown.any():
         notes.append(f"{int(unknown.sum())} record(s) have no status; shown as 'unknown'")
@@ -202,6 +206,12 @@ def machine_label(env: dict) -> str:
     """'CPU model, GPU (fp 1a2b3c4d)' from env.json; the hash covers the stable fingerprint keys."""
     if not env:
         return "unknown machine"
+    if isinstance(env.get("cluster_machines"), dict):  # bench run --cluster: each machine's env in envs/
+        machines = env["cluster_machines"]
+        return f"{len(machines)} machine(s) of a Ray cluster: " + "; ".join(
+            f"{name} ({m.get('cpu_model')}, {m.get('logical_cores')} cores, "
+            f"{m.get('gpu_count') or 'no'} GPU, env {m.get('machine_env_id')})"
+            for name, m in sorted(machines.items()) if isinstance(m, dict))
     flat = flatten(env)
     stable = {k: v for k, v in flat.items() if not any(h in k.lower() for h in _VOLATILE_ENV_HINTS)}
     digest = hashlib.sha1(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:8]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench import atomic
+from bench.report import machines
 from bench.report.cost import ABOUT, NO_PRICE, EnergySection
 from bench.report.load import Run
 from bench.report.recommend import readable
@@ -45,6 +46,7 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
         *[f"- note: {n}" for n in run.notes],
         "## Headline answers",
         _md(headline),
+        *_machines_md(run.df),
         "## Recommendations (gain over the seed's default: batch 32, float32, threads auto)",
         _md(readable(recs)),
         *(_energy_md(energy) if energy is not None else []),
@@ -55,6 +57,12 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
     path = run.path / "summary.md"
     atomic.write_text(path, "\n\n".join(parts) + "\n")
     return path
+
+
+def _machines_md(df: pd.DataFrame) -> list[str]:
+    """The 'which machine for which pair' section of a several-machine run (bench run --cluster)."""
+    table = machines.which_machine(df)
+    return [] if table.empty else ["## Which machine for which pair", machines.ABOUT, _md(table)]
 
 
 def _energy_md(energy: EnergySection) -> list[str]:

@@ -12,7 +12,18 @@ METRICS = ("precision", "recall", "f1", "support")
 
 
 def headline(df: pd.DataFrame) -> pd.DataFrame:
-    """Per pair and device: fastest training/inference settings, full-training estimate, accuracy, memory."""
+    """Per pair and device (and machine, when several ran: bench run --cluster): fastest training/inference
+    settings, full-training estimate, accuracy, memory."""
+    machines = sorted(df.loc[df["status"] == "ok", "machine"].dropna().unique())
+    if len(machines) < 2:
+        return _headline(df)
+    parts = [_headline(df[df["machine"] == m]).assign(machine=m) for m in machines]
+    table = pd.concat(parts, ignore_index=True).sort_values(["pair", "device", "machine"], kind="stable")
+    return table[["pair", "device", "machine", *table.columns[2:-1]]].reset_index(drop=True)
+
+
+def _headline(df: pd.DataFrame) -> pd.DataFrame:
+    """headline's table for one machine's records."""
     ok = df[df["status"] == "ok"]
     est = estimates(df)[0].set_index(["pair", "device"])
     rows = []
@@ -58,6 +69,7 @@ def problems(df: pd.DataFrame) -> pd.DataFrame:
         "precision",
         "threads",
         "pipeline",
+        *(["machine"] if df["machine"].notna().any() else []),  # bench run --cluster
         "reason",
     ]
     bad = bad[cols].astype(object).assign(batch_size=bad["batch_size"].astype("Int64").astype(object))
