@@ -151,7 +151,7 @@ def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: i
             counts[record["status"]] = counts.get(record["status"], 0) + 1
             progress.console.print(summary_line(record), markup=False, highlight=False)
             progress.advance(task)
-        progress.update(task, description="done")
+        progress.update(task, description="done", left="0 min")  # not the estimate from before the last cell
     return counts
 
 

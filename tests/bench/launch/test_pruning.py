@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from rich.console import Console
 
 from bench.config.cell import Cell
 from bench.config.matrix import Planned
@@ -136,8 +137,11 @@ def test_runner_records_a_pruned_cell_without_a_process_and_predictions_on_the_r
     quick = Cell("digits", "small", timeout_s=60.0, warmup_steps=1, steps=1, repeats=3)
     p = Planner(dataclasses.replace(PRIORS, train_flops={("small", "digits"): 1e7, ("big", "digits"): 2e10}),
                 {"cpu": 100.0}, cores=2)
-    counts = runner.run_cells(tmp_path, [Planned(slow), Planned(quick)], {}, total=2, planner=p, prune=True)
+    console = Console(record=True, width=200, force_terminal=False)
+    counts = runner.run_cells(tmp_path, [Planned(slow), Planned(quick)], {}, total=2, planner=p, prune=True,
+                              console=console)
     assert counts == {"pruned": 1, "error": 1}
+    assert console.export_text().rstrip().endswith("left ~0 min")  # the last line: nothing left to run
     by_model = {r["model"]: r for r in store.read_records(tmp_path)}
     assert by_model["big"]["status"] == "pruned" and "evidence: prior" in by_model["big"]["reason"]
     assert not (tmp_path / "logs" / f"{slow.cell_id}.log").exists()
