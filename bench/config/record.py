@@ -76,6 +76,12 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "infer_img_s_max": "fastest repeat",
     "infer_img_s_runs": "each repeat's inference images/second",
     "infer_repeat_steps": "timed inference steps in each repeat",
+    "train_cpu_cores": "CPU cores the cell's process used while its training repeats were timed (CPU "
+                       "time / wall time, every thread): about 1 on a 2-core machine is TensorFlow's "
+                       "half-speed mode",
+    "infer_cpu_cores": "CPU cores the cell's process used while its inference repeats were timed",
+    "cached_train_cpu_cores": "CPU cores the cell's process used during the model-only (cached batch) "
+                              "repeats",
     "infer_warmup_steps_run": "untimed inference warm-up steps actually run",
     "step_ms_p50": "training step time, 50th percentile, milliseconds",
     "step_ms_p90": "training step time, 90th percentile, milliseconds",
@@ -159,7 +165,8 @@ NUMERIC_FIELDS: tuple[str, ...] = (
     "forward_flops_per_image", "train_flops_per_image", "compile_s", "train_img_s", "train_img_s_min",
     "train_img_s_max",
     "infer_img_s", "infer_img_s_min", "infer_img_s_max", "step_ms_p50", "step_ms_p90", "step_ms_p99",
-    "pipeline_img_s", "cached_train_img_s", "input_efficiency", "cpu_mhz", "cpu_mhz_min", "cpu_mhz_max",
+    "pipeline_img_s", "cached_train_img_s", "input_efficiency", "train_cpu_cores", "infer_cpu_cores",
+    "cached_train_cpu_cores", "cpu_mhz", "cpu_mhz_min", "cpu_mhz_max",
     "gpu_sm_mhz", "gpu_sm_mhz_min", "gpu_sm_mhz_max", "gpu_temp_c_max", "train_gflop_s", "peak_gflop_s",
     "peak_fraction",
     "peak_rss_mb", "gpu_peak_mb", "gpu_nvml_used_mb", "epochs_run", "best_epoch", "train_s",

@@ -59,6 +59,8 @@ def test_throughput_records(ci_run):
         assert rec["compile_s"] > 0 and rec["pipeline_img_s"] > 0 and rec["cached_train_img_s"] > 0
         assert rec["input_efficiency"] == rec["train_img_s"] / rec["cached_train_img_s"]
         assert rec["input_bound"] == (rec["input_efficiency"] < 0.95)
+        for key in ("train_cpu_cores", "infer_cpu_cores", "cached_train_cpu_cores"):  # CPU time / wall time
+            assert 0 < rec[key] <= (os.cpu_count() or 1) + 0.5, (key, rec[key])
         assert rec["unstable"] in (True, False) and "throttled" in rec
         assert rec["train_gflop_s"] == rec["train_flops_per_image"] * rec["train_img_s"] / 1e9
         assert 0 < rec["peak_fraction"] == rec["train_gflop_s"] / rec["peak_gflop_s"]

@@ -65,7 +65,7 @@ def _timed_fit(model: Any, train: Any, cell: Cell, b: int) -> TimedFit:
                         callbacks=[timer, boxed, energy, clocks])
     check_finite(history.history["loss"])
     measured = energy_fields(energy.reading, energy.images(b)) | clocks.measured()
-    fields = measured.as_fields() | boxed.cutter.fields("train")
+    fields = measured.as_fields() | boxed.fields("train")
     fields |= percentiles_ms(timer.step_s(skip=boxed.cutter.warmup_done))
     return TimedFit(boxed.cutter.img_s(b), fields)
 
@@ -95,7 +95,7 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
     model.predict(infer, steps=1, verbose=0)
     infer_boxed = TimeBoxed(time_box(cell))
     model.predict(infer, steps=UNBOUNDED_STEPS, verbose=0, callbacks=[infer_boxed])
-    fields |= spread("infer_img_s", infer_boxed.cutter.img_s(b)) | infer_boxed.cutter.fields("infer")
+    fields |= spread("infer_img_s", infer_boxed.cutter.img_s(b)) | infer_boxed.fields("infer")
 
     fields["pipeline_img_s"] = feed.pipeline_img_s(train, b, steps * repeats)
     constant = feed.cached(train)  # every pipeline iterator released before the model-only fit
@@ -103,6 +103,7 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
     model.fit(constant, steps_per_epoch=UNBOUNDED_STEPS, epochs=1, verbose=0, callbacks=[model_boxed])
     model_only = spread("cached_train_img_s", model_boxed.cutter.img_s(b))
     fields["cached_train_img_s"] = model_only["cached_train_img_s"]
+    fields["cached_train_cpu_cores"] = model_boxed.cpu_cores()
     fields |= feed.input_verdict(fields["train_img_s"], fields["cached_train_img_s"])
     fields["train_gflop_s"] = work.fields["train_flops_per_image"] * fields["train_img_s"] / 1e9
     return fields

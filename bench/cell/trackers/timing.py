@@ -185,11 +185,13 @@ class TimeBoxed(keras.callbacks.Callback):
     """Stops model.fit / model.predict once a RepeatCutter says every repeat is done; `on_warm` hooks
     run when warm-up ends (the energy meter starts there)."""
 
-    def __init__(self, box: TimeBox, clock: Any = time.perf_counter) -> None:
+    def __init__(self, box: TimeBox, clock: Any = time.perf_counter,
+                 cpu_clock: Any = time.process_time) -> None:
         super().__init__()
-        self.box, self.clock = box, clock
+        self.box, self.clock, self.cpu_clock = box, clock, cpu_clock
         self.cutter: RepeatCutter | None = None
         self.on_warm: list[Any] = []
+        self._timed: list[tuple[float, float]] = []  # (wall, CPU) when the repeats began and ended
 
     def _begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if self.cutter is None:
@@ -198,6 +200,7 @@ class TimeBoxed(keras.callbacks.Callback):
                 self._warm(0)
 
     def _warm(self, steps: int) -> None:
+        self._timed = [(self.clock(), self.cpu_clock())]
         for hook in self.on_warm:
             hook(steps)
 
@@ -207,8 +210,22 @@ class TimeBoxed(keras.callbacks.Callback):
         was_warm = cutter.warm
         if cutter.step_end(self.clock()):
             setattr(self.model, stop_attr, True)
+            self._timed.append((self.clock(), self.cpu_clock()))
         if not was_warm and cutter.warm:
             self._warm(cutter.warmup_done)
+
+    def cpu_cores(self) -> float | None:
+        """CPU cores this process used while the repeats ran (its CPU time / wall time, every thread);
+        about 1 of 2 cores is TensorFlow's half-speed mode (DESIGN.md). None before the repeats end."""
+        if len(self._timed) != 2 or self._timed[1][0] <= self._timed[0][0]:
+            return None
+        (wall0, cpu0), (wall1, cpu1) = self._timed
+        return (cpu1 - cpu0) / (wall1 - wall0)
+
+    def fields(self, prefix: str) -> dict[str, Any]:
+        """The cutter's fields (steps per repeat, warm-up steps) and the CPU cores used while timed."""
+        assert self.cutter is not None
+        return self.cutter.fields(prefix) | {f"{prefix}_cpu_cores": self.cpu_cores()}
 
     on_train_batch_begin = _begin
     on_predict_batch_begin = _begin

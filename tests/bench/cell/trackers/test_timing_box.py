@@ -103,3 +103,20 @@ def test_callback_stops_keras_and_starts_the_warm_hook_once(hook: str, flag: str
     assert len(boxed.cutter.repeat_steps) == 3 and steps == 2 + sum(boxed.cutter.repeat_steps)
     assert boxed.cutter.fields("train") == {"train_repeat_steps": boxed.cutter.repeat_steps,
                                             "train_warmup_steps_run": 2}
+
+
+def test_callback_reports_the_cpu_cores_used_while_the_repeats_ran():
+    """CPU seconds per wall second between the end of warm-up and the last repeat's end: 1.5 when the
+    process's CPU clock runs 1.5x the wall clock, None before the repeats are done."""
+    wall = FakeClock(0.25)
+    boxed = TimeBoxed(box(warmup_steps=2, min_s=1.0, min_steps=2), clock=wall,
+                      cpu_clock=lambda: 1.5 * wall.now)
+    boxed.set_model(SimpleNamespace(stop_training=False))
+    assert boxed.cpu_cores() is None
+    steps = 0
+    while not boxed.model.stop_training:
+        boxed.on_train_batch_begin(steps)
+        boxed.on_train_batch_end(steps)
+        steps += 1
+    assert boxed.cpu_cores() == pytest.approx(1.5)
+    assert boxed.fields("train")["train_cpu_cores"] == pytest.approx(1.5)
