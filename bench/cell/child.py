@@ -27,6 +27,10 @@ from bench.outcome import from_exception
 
 def main(argv: list[str]) -> NoReturn:
     """Run the cell given as JSON in argv[1]; print its record; exit 0 whenever a record was printed."""
+    if len(argv) != 2:  # the runner always passes one cell; a person typing the module gets the usage
+        print("error: usage: python -m bench.cell.child CELL_JSON (the runner starts this for each cell; "
+              "run cells with `python -m bench run`)", file=sys.stderr)
+        sys.exit(2)
     _die_with_runner()
     record_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # stray prints (Keras, TF) go to the log, never into the record stream

@@ -26,3 +26,13 @@ def test_the_child_prints_one_record(module):
     assert len(lines) == 1
     record = json.loads(lines[0])
     assert record["status"] == "error" and "BENCH_FAULT=raise" in record["reason"]
+
+
+@pytest.mark.parametrize("module", ["bench.cell.child", "bench.child"])
+def test_the_child_without_a_cell_says_how_to_run_cells(module):
+    """Typed by hand with no cell: one error line naming the fix, exit 2, no traceback."""
+    proc = subprocess.run([sys.executable, "-m", module], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip().startswith("error: usage:") and "python -m bench run" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
