@@ -150,12 +150,13 @@ def train_examples(cell: Cell, examples: dict[str, int]) -> int | None:
 
 def synthetic_train_examples(dataset: str) -> int | None:
     """The training split of a synthetic data set named synthetic:HxWxC:CLASSES:N (None for others)."""
+    if not dataset.startswith("synthetic:"):
+        return None
+    from datasets import synthetic
     from datasets.specs import split_counts
 
-    parts = dataset.split(":")
-    if parts[0] != "synthetic" or len(parts) != 4 or not parts[3].isdigit():
-        return None
-    return split_counts(int(parts[3]), None)["train"]
+    _, _, examples = synthetic.parse(dataset)
+    return split_counts(examples, None)["train"]
 
 
 def wall_s(cell: Cell, img_s: float, priors: Priors, examples: dict[str, int],
