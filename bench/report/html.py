@@ -139,8 +139,10 @@ def render(
     per_class: dict[str, pd.DataFrame],
     energy: EnergySection | None = None,
     seed: str = "",
+    plan: pd.DataFrame | None = None,
 ) -> str:
-    """The whole report page as one HTML string; ``seed`` is the seed-tables section's HTML."""
+    """The whole report page as one HTML string; ``seed`` is the seed-tables section's HTML, ``plan``
+    the plan-against-actual table (bench.report.plan_actual)."""
     ok = int((run.df["status"] == "ok").sum())
     planned = f" of {run.planned_cells} planned" if run.planned_cells else ""
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in run.notes)
@@ -170,6 +172,10 @@ setting (batch 32, float32, default threads) on the same device, where that defa
 <p>Not run: predicted far over the per-cell budget from what this run had measured (the reason gives
 the prediction and its evidence). They are never ranked; <code>run --no-prune</code> runs them.</p>
 {table_html(problems[problems["status"] == "pruned"], "None: no cell was pruned.")}
+<h2>Plan against actual</h2>
+<p>Each cell's wall time predicted just before it ran (from the cells already measured, else from
+priors) against the time it took.</p>
+{table_html(plan if plan is not None else pd.DataFrame(), "No cell has a prediction and a wall time.")}
 <h2>Machine fingerprint (env.json)</h2>{table_html(env, "env.json is missing.")}
 <h2>How to reproduce</h2>{_reproduce(run)}
 </body></html>

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.report import charts, cost, html, recommend, seed_tables, summary, tables
+from bench.report import charts, cost, html, plan_actual, recommend, seed_tables, summary, tables
 from bench.report.load import Run, load_run
 
 OUTPUTS = ("report.html", "summary.md", "results.csv")
@@ -43,12 +43,13 @@ def _write(run: Run, budget_s: float | None) -> Report:
     recs = recommend.recommendations(run.df, budget_s)
     bad = tables.problems(run.df)
     seed = seed_tables.seed_section(run.df)
+    plan = plan_actual.plan_actual(run.df)
     page = html.render(run, drawn, head, recs, bad, tables.per_class_tables(run.df), energy,
-                       seed=seed_tables.to_html(seed))
+                       seed=seed_tables.to_html(seed), plan=plan)
     return Report(
         run,
         html.write_html(run, page),
-        summary.write_markdown(run, head, recs, bad, energy, seed=seed_tables.to_markdown(seed)),
+        summary.write_markdown(run, head, recs, bad, energy, seed=seed_tables.to_markdown(seed), plan=plan),
         summary.write_csv(run),
         drawn,
         energy,

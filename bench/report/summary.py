@@ -34,9 +34,10 @@ def write_csv(run: Run) -> Path:
 
 
 def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problems: pd.DataFrame,
-                   energy: EnergySection | None = None, seed: list[str] | None = None) -> Path:
+                   energy: EnergySection | None = None, seed: list[str] | None = None,
+                   plan: pd.DataFrame | None = None) -> Path:
     """Write RUN_DIR/summary.md: machine, headline answers, recommendations, energy, the seed's tables
-    (``seed``: that section's parts), not-ok cells."""
+    (``seed``: that section's parts), skipped and failed cells, pruned cells, plan against actual."""
     done = int((run.df["status"] == "ok").sum())
     parts = [
         f"# galaxybench run {run.path.name}",
@@ -52,7 +53,10 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
         *(_energy_md(energy) if energy is not None else []),
         *(seed or []),
         "## Skipped and failed cells",
-        _md(problems),
+        _md(problems[problems["status"] != "pruned"]),
+        "## Pruned cells (not run: predicted far over the per-cell budget; never ranked)",
+        _md(problems[problems["status"] == "pruned"]),
+        *(["## Plan against actual", _md(plan)] if plan is not None and not plan.empty else []),
     ]
     path = run.path / "summary.md"
     atomic.write_text(path, "\n\n".join(parts) + "\n")
