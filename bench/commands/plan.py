@@ -7,12 +7,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from bench.commands.run import SET_HELP
+
 NAME = "plan"
 HELP = "show the cells a matrix would run, the skipped ones with reasons, and an estimated time"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--matrix", required=True, help="preset (ci, quick, full) or a matrix .toml path")
+    parser.add_argument("--set", action="append", default=[], dest="overrides", metavar="AXIS=VALUE",
+                        help=SET_HELP)
     parser.add_argument("--cell-budget", type=float, metavar="SECONDS",
                         help="per-cell budget for pruning (default: each cell's timeout_s)")
 
@@ -34,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from bench.launch.pruning import cheapest_first
     from datasets import paths
 
-    spec = load_matrix(args.matrix)
+    spec = load_matrix(args.matrix, args.overrides)
     env = runner.probe_env(peak=True)
     root = paths.data_dir(None)
     planned = expand(spec, runner.machine_of(env))

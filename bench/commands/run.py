@@ -15,12 +15,16 @@ from bench.errors import UserError
 from bench.launch.workers import EXPOSE_HELP
 
 NAME = "run"
+SET_HELP = ("set one axis for every cell of the matrix, e.g. --set data=synthetic (the full study on "
+            "synthetic data of the real shapes) or --set batch_size=[32,64]; repeatable")
 HELP = "run a matrix of benchmark cells, each in its own process, into a run folder"
 RESULTS_ROOT = Path(os.environ.get("BENCH_RESULTS_DIR") or Path(__file__).resolve().parents[2] / "results")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--matrix", help="preset name (ci, quick, full) or path to a matrix .toml")
+    parser.add_argument("--set", action="append", default=[], dest="overrides", metavar="AXIS=VALUE",
+                        help=SET_HELP)
     parser.add_argument("--out", type=Path, help="run folder (default: a new <UTC time>-<host>-<matrix> "
                         "folder in results/, or in $BENCH_RESULTS_DIR)")
     parser.add_argument("--resume", action="store_true",
@@ -64,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     resume = args.resume or args.retry == "failed"
     if args.matrix is None and not (resume and args.out):
         raise UserError("give --matrix NAME|PATH (or --resume --out RUN_DIR to continue a run)")
-    spec = load_matrix(args.matrix) if args.matrix else None
+    if args.overrides and args.matrix is None:
+        raise UserError("--set changes the matrix a run starts from; give --matrix NAME|PATH with it")
+    spec = load_matrix(args.matrix, args.overrides) if args.matrix else None
     run_dir = _run_dir(args.out, spec.name if spec else "", resume)
     if args.cluster is not None or args.placement is not None or cluster.ran_on_cluster(run_dir):
         if args.cluster is None:

@@ -23,7 +23,7 @@ import itertools
 import os
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,8 +99,9 @@ def presets() -> list[str]:
     return sorted(p.stem for p in PRESETS_DIR.glob("*.toml"))
 
 
-def load_matrix(name_or_path: str) -> MatrixSpec:
-    """Read and validate a matrix file; every unknown key or bad value is a UserError naming it."""
+def load_matrix(name_or_path: str, overrides: Sequence[str] = ()) -> MatrixSpec:
+    """Read and validate a matrix file, with ``--set AXIS=VALUE`` overrides applied; every unknown key
+    or bad value is a UserError naming it."""
     path = resolve_path(name_or_path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -108,7 +109,41 @@ def load_matrix(name_or_path: str) -> MatrixSpec:
         raise UserError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise UserError(f"cannot read {path} ({exc.strerror or exc}); give a matrix .toml file") from None
-    return parse_matrix(raw, source=str(path), default_name=path.stem)
+    return parse_matrix(apply_overrides(raw, overrides, str(path)), source=str(path), default_name=path.stem)
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Sequence[str], source: str) -> dict[str, Any]:
+    """``AXIS=VALUE`` pairs (VALUE in TOML, or a bare word) set in [axes] and in every [[include]]
+    that names the axis, so the value holds for every cell: ``--matrix full --set data=synthetic``."""
+    if not overrides:
+        return raw
+    if "cells" in raw:
+        raise UserError(f"--set does not apply to {source}, an expanded run matrix; drop --set")
+    out = {**raw, "include": [dict(inc) for inc in _table_list(raw.get("include", []), source)]}
+    if "axes" in raw:
+        out["axes"] = dict(_table(raw["axes"], f"{source} [axes]"))
+    for item in overrides:
+        key, sep, text = (part.strip() for part in item.partition("="))
+        if not sep or key not in AXES_KEYS or not text:
+            raise UserError(f"--set {item}: give AXIS=VALUE with AXIS one of {', '.join(AXES_KEYS)} "
+                            "(e.g. --set data=synthetic)")
+        value = _toml_value(text)
+        if "axes" in out:
+            out["axes"][key] = value
+        for inc in out["include"]:
+            if key in inc or "axes" not in out:
+                inc[key] = value
+    note = f"with --set {' --set '.join(overrides)}"
+    out["description"] = f"{raw.get('description', '')} ({note})".lstrip()
+    return out
+
+
+def _toml_value(text: str) -> Any:
+    """VALUE of --set as TOML (64, [32, 64], "x"), else the bare word itself (synthetic)."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
 
 
 def parse_matrix(raw: dict[str, Any], *, source: str, default_name: str) -> MatrixSpec:

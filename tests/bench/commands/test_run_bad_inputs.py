@@ -79,3 +79,14 @@ def test_a_file_where_the_run_folder_needs_a_folder_is_one_line(tmp_path: Path, 
     (run / "logs").write_text("a file, not the logs folder")
     _fails(["run", "--matrix", "ci", "--out", str(run)], capsys,
            f"File exists: {run / 'logs'}; check that path")
+
+
+def test_set_without_matrix_is_one_line(tmp_path: Path, capsys):
+    run = _run_folder(tmp_path)
+    _fails(["run", "--resume", "--out", str(run), "--set", "data=synthetic"], capsys, "give --matrix")
+
+
+def test_bad_set_is_one_line(tmp_path: Path, capsys):
+    _fails(["run", "--matrix", "ci", "--out", str(tmp_path / "new"), "--set", "colour=red"], capsys,
+           "give AXIS=VALUE")
+    assert not (tmp_path / "new").exists()

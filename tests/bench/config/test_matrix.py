@@ -239,3 +239,35 @@ def test_an_unknown_model_in_pairs_fails_at_parse_time(monkeypatch):
     monkeypatch.delenv("BENCH_FAULT", raising=False)
     with pytest.raises(UserError, match=r"\[axes\]: unknown model 'resnet9000'; known models: mnist_cnn"):
         parse({"axes": {"pairs": ["digits/resnet9000"]}})
+
+
+def test_set_overrides_an_axis_in_axes_and_every_include():
+    full = load_matrix("full", ["data=synthetic", "batch_size=[32, 64]"])
+    assert full.groups and all(group["data"] == ["synthetic"] for group in full.groups)
+    assert full.groups[0]["batch_size"] == [32, 64]
+    assert full.groups[1]["batch_size"] == [32, 64]  # the include named batch_size = "recipe"
+    assert "with --set data=synthetic --set batch_size=[32, 64]" in full.description
+    planned = expand(full, TWO_CORES)
+    assert planned and all(p.cell.dataset.startswith("synthetic:") for p in planned)
+    plain = expand(load_matrix("full"), TWO_CORES)
+    assert len(planned) < len(plain)  # two batch sizes, not four
+    assert {p.cell.cell_id for p in expand(load_matrix("full"), TWO_CORES)} == {p.cell.cell_id for p in plain}
+
+
+@pytest.mark.parametrize("item, named", [
+    ("data", "give AXIS=VALUE"),
+    ("colour=red", "give AXIS=VALUE"),
+    ("batch_size=", "give AXIS=VALUE"),
+    ("batch_size=-3", "batch_size"),
+    ("precision=float8", "precision"),
+])
+def test_bad_set_names_the_fix(item, named):
+    with pytest.raises(UserError, match=re.escape(named)):
+        load_matrix("quick", [item])
+
+
+def test_set_does_not_apply_to_an_expanded_run_matrix(tmp_path):
+    expanded = tmp_path / "matrix.toml"
+    expanded.write_text('name = "t"\n\n[[cells]]\ndataset = "digits"\nmodel = "mnist_cnn"\n')
+    with pytest.raises(UserError, match="drop --set"):
+        load_matrix(str(expanded), ["data=synthetic"])
