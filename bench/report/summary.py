@@ -95,6 +95,8 @@ def _number(value: object) -> object:
         return ""  # nothing measured
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
+    if isinstance(value, int):
+        return f"{value:,}"  # a count: 20, not 20.0
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.1f}" if abs(value) >= 10 else f"{value:.4g}"
