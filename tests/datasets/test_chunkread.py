@@ -1,0 +1,34 @@
+"""Parallel gzip chunk reads against h5py's own (serial) read of the same file, the outside reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from datasets import chunkread
+
+
+def _file(tmp_path: Path, shape: tuple[int, ...], chunks: tuple[int, ...]) -> Path:
+    """A gzip-chunked uint8 dataset whose chunks do not divide its shape (edge tiles are partial)."""
+    path = tmp_path / "x.h5"
+    data = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    with h5py.File(path, "w") as f:
+        f.create_dataset("images", data=data, chunks=chunks, compression="gzip")
+    return path
+
+
+@pytest.mark.parametrize("shape, chunks", [((50, 9, 7, 3), (8, 4, 4, 3)), ((23, 5, 5), (23, 5, 5))])
+def test_reads_equal_h5pys(tmp_path: Path, shape, chunks):
+    with h5py.File(_file(tmp_path, shape, chunks), "r") as f:
+        images = f["images"]
+        assert chunkread.supported(images)
+        everything = images[...]
+        np.testing.assert_array_equal(chunkread.read_rows(images, 3, 19), everything[3:19])
+        buffer = np.zeros((shape[0] + chunks[0], *shape[1:]), dtype=np.uint8)
+        np.testing.assert_array_equal(chunkread.read_rows(images, 0, shape[0], buffer), everything)
+        rows = np.array([0, 2, 9, 10, shape[0] - 1])
+        np.testing.assert_array_equal(chunkread.read_picked(images, rows), everything[rows])
+
