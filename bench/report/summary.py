@@ -39,10 +39,11 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
     """Write RUN_DIR/summary.md: machine, headline answers, recommendations, energy, the seed's tables
     (``seed``: that section's parts), skipped and failed cells, pruned cells, plan against actual."""
     done = int((run.df["status"] == "ok").sum())
+    pruned = int((run.df["status"] == "pruned").sum())
     parts = [
         f"# galaxybench run {run.path.name}",
         f"Machine: {run.machine}",
-        f"Cells: {len(run.df)} recorded, {done} ok"
+        f"Cells: {len(run.df)} recorded, {done} ok, {pruned} pruned"
         + (f", {run.planned_cells} planned" if run.planned_cells else ""),
         *[f"- note: {n}" for n in run.notes],
         "## Headline answers",

@@ -50,6 +50,7 @@ def test_reports_list_pruned_cells_apart_and_show_the_plan(make_run, throughput)
     text = report.markdown.read_text()
     skipped = text.split("## Skipped and failed cells")[1].split("## Pruned cells")[0]
     pruned = text.split("## Pruned cells")[1].split("## Plan against actual")[0]
+    assert "ok, 1 pruned" in text
     assert "far-over" not in skipped and "oom-b4096" in skipped
     assert "far-over" in pruned and "oom-b4096" not in pruned
     assert "1.50" in text.split("## Plan against actual")[1]
