@@ -18,6 +18,7 @@ from bench.report.compare import side_by_side
 from bench.report.cost import ABOUT, NO_PRICE, EnergySection
 from bench.report.load import Run, flatten
 from bench.report.recommend import readable
+from bench.report.tables import pruned_apart
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:1.5rem auto;max-width:1250px;
@@ -144,6 +145,7 @@ def render(
     """The whole report page as one HTML string; ``seed`` is the seed-tables section's HTML, ``plan``
     the plan-against-actual table (bench.report.plan_actual)."""
     ok = int((run.df["status"] == "ok").sum())
+    failed, pruned = pruned_apart(problems)
     planned = f" of {run.planned_cells} planned" if run.planned_cells else ""
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in run.notes)
     env = pd.DataFrame(list(flatten(run.env).items()), columns=["key", "value"])
@@ -166,12 +168,12 @@ setting (batch 32, float32, default threads) on the same device, where that defa
 {_energy_html(energy)}
 <h2>Per-class precision, recall and F1</h2>{_per_class_section(per_class)}
 {seed}
-<h2>Skipped and failed cells</h2>{table_html(problems[problems["status"] != "pruned"],
+<h2>Skipped and failed cells</h2>{table_html(failed,
                                             "None: every recorded cell is ok.")}
 <h2>Pruned cells</h2>
 <p>Not run: predicted far over the per-cell budget from what this run had measured (the reason gives
 the prediction and its evidence). They are never ranked; <code>run --no-prune</code> runs them.</p>
-{table_html(problems[problems["status"] == "pruned"], "None: no cell was pruned.")}
+{table_html(pruned, "None: no cell was pruned.")}
 <h2>Plan against actual</h2>
 <p>Each cell's wall time predicted just before it ran (from the cells already measured, else from
 priors) against the time it took.</p>

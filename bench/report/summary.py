@@ -12,6 +12,7 @@ from bench.report import machines
 from bench.report.cost import ABOUT, NO_PRICE, EnergySection
 from bench.report.load import Run
 from bench.report.recommend import readable
+from bench.report.tables import pruned_apart
 
 # Columns the loader derives (not in the records): left out of results.csv.
 _DERIVED = ("data", "pair", "failed")
@@ -39,11 +40,11 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
     """Write RUN_DIR/summary.md: machine, headline answers, recommendations, energy, the seed's tables
     (``seed``: that section's parts), skipped and failed cells, pruned cells, plan against actual."""
     done = int((run.df["status"] == "ok").sum())
-    pruned = int((run.df["status"] == "pruned").sum())
+    failed, pruned = pruned_apart(problems)
     parts = [
         f"# galaxybench run {run.path.name}",
         f"Machine: {run.machine}",
-        f"Cells: {len(run.df)} recorded, {done} ok, {pruned} pruned"
+        f"Cells: {len(run.df)} recorded, {done} ok, {len(pruned)} pruned"
         + (f", {run.planned_cells} planned" if run.planned_cells else ""),
         *[f"- note: {n}" for n in run.notes],
         "## Headline answers",
@@ -54,9 +55,9 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
         *(_energy_md(energy) if energy is not None else []),
         *(seed or []),
         "## Skipped and failed cells",
-        _md(problems[problems["status"] != "pruned"]),
+        _md(failed),
         "## Pruned cells (not run: predicted far over the per-cell budget; never ranked)",
-        _md(problems[problems["status"] == "pruned"]),
+        _md(pruned),
         *(["## Plan against actual", _md(plan)] if plan is not None and not plan.empty else []),
     ]
     path = run.path / "summary.md"

@@ -76,6 +76,12 @@ def problems(df: pd.DataFrame) -> pd.DataFrame:
     return bad.where(bad.notna(), "").astype(str).reset_index(drop=True)
 
 
+def pruned_apart(problems: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The problems table split into (skipped and failed cells, pruned cells): reports list them apart."""
+    pruned = problems["status"] == "pruned"
+    return problems[~pruned], problems[pruned]
+
+
 def per_class_tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Per real dataset: classes as rows, (model, metric) as columns, plus macro and weighted averages.
 
