@@ -39,6 +39,12 @@ def run(args: argparse.Namespace) -> int:
         cols = ["run", "cell_id", "metric", "a", "b", "ratio", "ratio_low", "ratio_high", "verdict"]
         print("differences beyond the noise:")
         print(flagged[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if not result.ratios.empty:
+        print("ratios (this run / A) over the cells both measured:")
+        print(result.ratios.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    if not result.best.empty:
+        print("fastest training setting per pair:")
+        print(result.best.drop(columns="note").to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
     print(f"wrote {result.html}")
     print(f"wrote {result.csv}")
     return 0

@@ -19,6 +19,7 @@ from scipy.stats import mannwhitneyu
 
 from bench.errors import UserError
 from bench.report.load import Run
+from bench.report.recommend import recommendations
 
 ALPHA = 0.1
 
@@ -100,6 +101,41 @@ def compare(runs: list[Run], alpha: float = ALPHA) -> pd.DataFrame:
         "verdict",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def ratio_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per (run, metric): how many cells both runs measured and the median and range of their ratios;
+    the one-line answer to "did the two runs measure the same speeds?"."""
+    if table.empty:
+        return pd.DataFrame()
+    ratios = table.groupby(["run", "metric"], sort=False)["ratio"]
+    return ratios.agg(cells="size", median_ratio="median", min_ratio="min", max_ratio="max").reset_index()
+
+
+def best_settings(runs: list[Run]) -> pd.DataFrame:
+    """Per pair, each run's fastest training setting (what its report recommends) and whether it is run
+    A's: the question to ask when one run pruned cells the other measured."""
+    labels = run_labels(runs)
+    rows = []
+    for label, run in zip(labels, runs, strict=True):
+        recs = recommendations(run.df)
+        for _, rec in recs[recs["objective"] == "fastest training"].iterrows():
+            rows.append({"pair": rec["pair"], "run": label, "best_setting": rec["best_setting"],
+                         "train_img_s": rec["value"], "note": rec["note"]})
+    table = pd.DataFrame(rows, columns=["pair", "run", "best_setting", "train_img_s", "note"])
+    of_a = table[table["run"] == labels[0]]
+    in_a = dict(zip(of_a["pair"], of_a["best_setting"], strict=True))
+    table.insert(4, "same_as_A", [_same(in_a, row, labels[0]) for _, row in table.iterrows()])
+    return table.sort_values(["pair", "run"], kind="stable").reset_index(drop=True)
+
+
+def _same(in_a: dict[str, str], row: pd.Series, label_a: str) -> str:
+    """'yes'/'no' against run A's best setting for the pair; '' on run A's own rows."""
+    if row["run"] == label_a:
+        return ""
+    if row["pair"] not in in_a:
+        return "not measured in A"
+    return "yes" if row["best_setting"] == in_a[row["pair"]] else "no"
 
 
 def _number(value: object) -> float | None:

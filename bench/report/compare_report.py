@@ -11,7 +11,7 @@ import pandas as pd
 from bench import atomic
 from bench.errors import UserError
 from bench.report import html
-from bench.report.compare import ALPHA, compare, run_labels
+from bench.report.compare import ALPHA, best_settings, compare, ratio_summary, run_labels
 from bench.report.compare_charts import draw_compare
 from bench.report.load import Run, load_run
 from bench.report.machines import by_machine
@@ -24,6 +24,8 @@ class CompareResult:
     labels: list[str]
     table: pd.DataFrame
     counts: pd.DataFrame
+    ratios: pd.DataFrame
+    best: pd.DataFrame
     html: Path
     csv: Path
 
@@ -66,10 +68,10 @@ def make_compare(run_dirs: list[Path], out: Path | None = None, alpha: float | N
     check_out(out)
     out.mkdir(parents=True, exist_ok=True)
     table = compare(runs, alpha)
-    counts = verdict_counts(table)
+    counts, ratios, best = verdict_counts(table), ratio_summary(table), best_settings(runs)
     charts = draw_compare(table, out / "charts")
     labels = run_labels(runs)
-    page = html.render_compare(runs, labels, charts, table, counts, alpha)
+    page = html.render_compare(runs, labels, charts, table, (counts, ratios, best), alpha)
     atomic.write_text(out / "compare.html", page)
     atomic.write_text(out / "compare.csv", table.to_csv(index=False))
-    return CompareResult(labels, table, counts, out / "compare.html", out / "compare.csv")
+    return CompareResult(labels, table, counts, ratios, best, out / "compare.html", out / "compare.csv")

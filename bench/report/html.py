@@ -197,16 +197,19 @@ def render_compare(
     labels: list[str],
     charts: list[Chart],
     table: pd.DataFrame,
-    counts: pd.DataFrame,
+    summaries: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
     alpha: float,
 ) -> str:
-    """The compare page: runs and machines, verdict counts, charts, then the full side-by-side table."""
+    """The compare page: runs and machines, verdict counts, ratio summary, each run's best setting per pair,
+    charts, then the full side-by-side table."""
+    counts, ratios, best = summaries
     run_rows = pd.DataFrame(
         {
             "run": labels,
             "folder": [str(r.path) for r in runs],
             "cells": [len(r.df) for r in runs],
             "ok": [int((r.df["status"] == "ok").sum()) for r in runs],
+            "pruned": [int((r.df["status"] == "pruned").sum()) for r in runs],
         }
     )
     return f"""<!DOCTYPE html>
@@ -219,6 +222,11 @@ def render_compare(
 p &le; {alpha:g}; with 3 repeats each that means the repeat ranges do not overlap. Metrics without repeats
 are shown but never flagged.</p>
 <h2>Verdicts</h2>{table_html(counts, "The runs share no ok cell.")}
+<h2>Ratios</h2><p>Per metric, the ratio (this run / run A) over the cells both measured.</p>
+{table_html(ratios, "The runs share no ok cell.")}
+<h2>Best training setting per pair</h2><p>Each run's fastest training setting, as its report recommends
+it; "same as A" says whether run A named the same one (a run that pruned cells should).</p>
+{table_html(best, "No run measured training throughput.")}
 <h2>Charts</h2>{_charts_section(charts)}
 <h2>Side by side</h2>{_side_by_side_html(table)}
 <p>The same rows, with every field, are in compare.csv next to this page.</p>

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bench.errors import UserError
-from bench.report.compare import compare
+from bench.report.compare import best_settings, compare, ratio_summary
 from bench.report.compare_report import make_compare
 from bench.report.load import load_run
 
@@ -55,6 +55,27 @@ def test_only_cells_ok_in_both_runs_are_compared(make_run, throughput):
     assert table.empty
 
 
+def test_ratio_summary_gives_median_and_range_per_metric(make_run, throughput):
+    a = [throughput(c, 100.0) for c in "xyz"]
+    b = [throughput("x", 90.0), throughput("y", 100.0), throughput("z", 130.0)]
+    summary = ratio_summary(compare(_two_runs(make_run, a, b))).set_index("metric")
+    train = summary.loc["train_img_s"]
+    assert train["cells"] == 3 and train["median_ratio"] == pytest.approx(1.0)
+    assert train["min_ratio"] == pytest.approx(0.9) and train["max_ratio"] == pytest.approx(1.3)
+
+
+def test_best_settings_tell_whether_each_run_names_run_a_best_setting(make_run, throughput):
+    cifar = {"dataset": "cifar10", "model": "cifar_cnn"}
+    a = [throughput("m32", 100.0), throughput("m64", 200.0, batch_size=64),
+         throughput("c32", 50.0, **cifar), throughput("c64", 40.0, batch_size=64, **cifar)]
+    pruned = {**throughput("m64", 0.0, batch_size=64), "status": "pruned", "train_img_s": None}
+    b = [throughput("m32", 101.0), pruned, throughput("c32", 51.0, **cifar),
+         throughput("c64", 39.0, batch_size=64, **cifar)]
+    best = best_settings(_two_runs(make_run, a, b)).set_index(["pair", "run"])["same_as_A"]
+    by_pair = {pair: verdict for (pair, run), verdict in best.items() if run.startswith("B")}
+    assert by_pair == {"cifar10/cifar_cnn": "yes", "mnist/mnist_cnn": "no"}  # B pruned mnist's best
+
+
 def test_compare_needs_two_runs(make_run):
     with pytest.raises(UserError, match="at least two"):
         compare([load_run(make_run())])
@@ -75,3 +96,4 @@ def test_compare_outputs_are_written_and_self_contained(make_run, throughput, tm
     assert (tmp_path / "cmp" / "charts" / "compare_B_scatter.svg").exists()
     assert (tmp_path / "cmp" / "charts" / "compare_B_ratios.png").exists()
     assert set(result.table["cell_id"]) == {"x", "y"}
+    assert "Best training setting per pair" in page and list(result.best["same_as_A"]) == ["", "yes"]
