@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         print(result.ratios.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     if not result.best.empty:
         print("fastest training setting per pair:")
-        print(result.best.drop(columns="note").to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+        print(result.best.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
     print(f"wrote {result.html}")
     print(f"wrote {result.csv}")
     return 0

@@ -18,8 +18,8 @@ import pandas as pd
 from scipy.stats import mannwhitneyu
 
 from bench.errors import UserError
+from bench.report.estimate import setting_text
 from bench.report.load import Run
-from bench.report.recommend import recommendations
 
 ALPHA = 0.1
 
@@ -113,29 +113,50 @@ def ratio_summary(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def best_settings(runs: list[Run]) -> pd.DataFrame:
-    """Per pair, each run's fastest training setting (what its report recommends) and whether it is run
-    A's: the question to ask when one run pruned cells the other measured."""
+    """Per pair and run, the fastest training cell, whether it is run A's, and where run A's fastest cell
+    stands in this run (its status, and its rank and speed when measured): the questions to ask when one
+    run pruned cells the other measured."""
     labels = run_labels(runs)
+    fastest = [_fastest(run.df) for run in runs]
     rows = []
-    for label, run in zip(labels, runs, strict=True):
-        recs = recommendations(run.df)
-        for _, rec in recs[recs["objective"] == "fastest training"].iterrows():
-            rows.append({"pair": rec["pair"], "run": label, "best_setting": rec["best_setting"],
-                         "train_img_s": rec["value"], "note": rec["note"]})
-    table = pd.DataFrame(rows, columns=["pair", "run", "best_setting", "train_img_s", "note"])
-    of_a = table[table["run"] == labels[0]]
-    in_a = dict(zip(of_a["pair"], of_a["best_setting"], strict=True))
-    table.insert(4, "same_as_A", [_same(in_a, row, labels[0]) for _, row in table.iterrows()])
+    for label, run, best in zip(labels, runs, fastest, strict=True):
+        for pair, cell in best.items():
+            a_best = fastest[0].get(pair)
+            rows.append({
+                "pair": pair, "run": label, "best_setting": setting_text(cell),
+                "train_img_s": cell["train_img_s"],
+                "unstable": cell.get("unstable") == True,  # noqa: E712 (NaN when absent)
+                "same_as_A": "" if label == labels[0] else "not measured in A" if a_best is None
+                else "yes" if cell["cell_id"] == a_best["cell_id"] else "no",
+                "A_best_here": "" if label == labels[0] or a_best is None else _standing(run.df, a_best),
+            })
+    columns = ["pair", "run", "best_setting", "train_img_s", "unstable", "same_as_A", "A_best_here"]
+    table = pd.DataFrame(rows, columns=columns)
     return table.sort_values(["pair", "run"], kind="stable").reset_index(drop=True)
 
 
-def _same(in_a: dict[str, str], row: pd.Series, label_a: str) -> str:
-    """'yes'/'no' against run A's best setting for the pair; '' on run A's own rows."""
-    if row["run"] == label_a:
-        return ""
-    if row["pair"] not in in_a:
-        return "not measured in A"
-    return "yes" if row["best_setting"] == in_a[row["pair"]] else "no"
+def _ranked(df: pd.DataFrame) -> pd.DataFrame:
+    """The ok throughput cells with a training speed, fastest first."""
+    ok = df[(df["status"] == "ok") & (df["mode"] == "throughput") & df["train_img_s"].notna()]
+    return ok.sort_values("train_img_s", ascending=False, kind="stable")
+
+
+def _fastest(df: pd.DataFrame) -> dict[str, pd.Series]:
+    """Per pair, its fastest training cell."""
+    return {pair: cells.iloc[0] for pair, cells in _ranked(df).groupby("pair", sort=True)}
+
+
+def _standing(df: pd.DataFrame, cell: pd.Series) -> str:
+    """Where another run's cell stands here: 'pruned', 'absent', or 'ok, rank 2 of 24, 0.97x the best'."""
+    mine = df[df["cell_id"] == cell["cell_id"]]
+    if mine.empty:
+        return "absent"
+    if mine.iloc[0]["status"] != "ok":
+        return str(mine.iloc[0]["status"])
+    ranked = _ranked(df[df["pair"] == cell["pair"]])
+    rank = list(ranked["cell_id"]).index(cell["cell_id"]) + 1
+    share = mine.iloc[0]["train_img_s"] / ranked.iloc[0]["train_img_s"]
+    return f"ok, rank {rank} of {len(ranked)}, {share:.2f}x the best"
 
 
 def _number(value: object) -> float | None:

@@ -224,8 +224,10 @@ are shown but never flagged.</p>
 <h2>Verdicts</h2>{table_html(counts, "The runs share no ok cell.")}
 <h2>Ratios</h2><p>Per metric, the ratio (this run / run A) over the cells both measured.</p>
 {table_html(ratios, "The runs share no ok cell.")}
-<h2>Best training setting per pair</h2><p>Each run's fastest training setting, as its report recommends
-it; "same as A" says whether run A named the same one (a run that pruned cells should).</p>
+<h2>Best training setting per pair</h2><p>Each run's fastest training cell per pair; same_as_A says
+whether it is run A's, and A_best_here where run A's fastest cell stands in this run (pruned, or its
+rank and speed). A run that pruned cells should never have pruned the other run's fastest; an unstable
+best (repeats over 10% apart twice) can swap places with a close second by noise alone.</p>
 {table_html(best, "No run measured training throughput.")}
 <h2>Charts</h2>{_charts_section(charts)}
 <h2>Side by side</h2>{_side_by_side_html(table)}

@@ -69,11 +69,15 @@ def test_best_settings_tell_whether_each_run_names_run_a_best_setting(make_run, 
     a = [throughput("m32", 100.0), throughput("m64", 200.0, batch_size=64),
          throughput("c32", 50.0, **cifar), throughput("c64", 40.0, batch_size=64, **cifar)]
     pruned = {**throughput("m64", 0.0, batch_size=64), "status": "pruned", "train_img_s": None}
-    b = [throughput("m32", 101.0), pruned, throughput("c32", 51.0, **cifar),
-         throughput("c64", 39.0, batch_size=64, **cifar)]
-    best = best_settings(_two_runs(make_run, a, b)).set_index(["pair", "run"])["same_as_A"]
-    by_pair = {pair: verdict for (pair, run), verdict in best.items() if run.startswith("B")}
-    assert by_pair == {"cifar10/cifar_cnn": "yes", "mnist/mnist_cnn": "no"}  # B pruned mnist's best
+    b = [throughput("m32", 101.0), pruned, throughput("c32", 39.0, **cifar),
+         throughput("c64", 41.0, batch_size=64, **cifar)]
+    best = best_settings(_two_runs(make_run, a, b))
+    of_b = best[best["run"].str.startswith("B")].set_index("pair")
+    assert dict(of_b["same_as_A"]) == {"cifar10/cifar_cnn": "no", "mnist/mnist_cnn": "no"}
+    assert of_b.loc["mnist/mnist_cnn", "A_best_here"] == "pruned"  # B pruned mnist's best
+    assert of_b.loc["cifar10/cifar_cnn", "A_best_here"] == "ok, rank 2 of 2, 0.95x the best"
+    same = [load_run(make_run(a, name="a2")), load_run(make_run(a, name="a3"))]
+    assert best_settings(same)["same_as_A"].tolist() == ["", "yes", "", "yes"]
 
 
 def test_compare_needs_two_runs(make_run):
