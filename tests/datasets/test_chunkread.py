@@ -32,3 +32,17 @@ def test_reads_equal_h5pys(tmp_path: Path, shape, chunks):
         rows = np.array([0, 2, 9, 10, shape[0] - 1])
         np.testing.assert_array_equal(chunkread.read_picked(images, rows), everything[rows])
 
+
+
+def test_compressed_chunks_are_fetched_lazily_a_bounded_number_ahead():
+    fetched, placed, ahead = [], [], []
+
+    def jobs():
+        for i in range(10 * chunkread.IN_FLIGHT):
+            fetched.append(i)
+            ahead.append(len(fetched) - len(placed))
+            yield i
+
+    chunkread._place_all(placed.append, jobs())
+    assert sorted(placed) == list(range(10 * chunkread.IN_FLIGHT))
+    assert max(ahead) <= chunkread.IN_FLIGHT + 1  # never the whole block's chunks at once
