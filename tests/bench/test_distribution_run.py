@@ -140,7 +140,9 @@ def test_ctrl_c_kills_every_worker(tmp_path, monkeypatch):
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            runner.run_cell(MULTI, tmp_path, env={})
+            rec = runner.run_cell(MULTI, tmp_path, env={})
+            logs = {p.name: p.read_text()[-1500:] for p in (tmp_path / "logs").glob("*.log")}
+            pytest.fail(f"the cell ended before Ctrl-C: {rec['status']}: {rec['reason']}; logs: {logs}")
     finally:
         timer.cancel()
     assert _children() == []
