@@ -33,6 +33,8 @@ from datasets.h5store import IMAGES, LABELS
 BLOCK_BYTES = 32 << 20  # one contiguous read
 SHUFFLE_BUFFER_BYTES = 96 << 20  # bounded memory for the stream shuffle window
 DECODE_AHEAD = 1  # blocks decoded while the previous one is batched (each block inflates on all cores)
+# Not 2: two blocks read at once (two numpy_function calls, each opening the file) segfaulted inside
+# libhdf5 in 4 of 4 full-size stream passes on 2026-12-01 (README, stream speed).
 ALIGN = 64  # bytes: TensorFlow checks a tensor's alignment (Eigen's)
 SLOW_ENV = "BENCH_TEST_PIPELINE_DELAY_S"  # tests only: seconds of sleep added per batch (an input-bound feed)
 
