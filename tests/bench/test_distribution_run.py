@@ -9,6 +9,7 @@ import dataclasses
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -135,16 +136,19 @@ def test_a_hanging_worker_times_the_cell_out(tmp_path, monkeypatch):
 
 def test_ctrl_c_kills_every_worker(tmp_path, monkeypatch):
     monkeypatch.setenv("BENCH_FAULT", "hang")
-
+    # interrupt_main does nothing while SIGINT is ignored or default, as something earlier in a full suite
+    # leaves it (the cell then ran to its timeout): give SIGINT Python's own handler for this test.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(2, _thread.interrupt_main)  # Ctrl-C in the main thread, on every OS
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            rec = runner.run_cell(MULTI, tmp_path, env={})
+            rec = runner.run_cell(dataclasses.replace(MULTI, timeout_s=60), tmp_path, env={})
             logs = {p.name: p.read_text()[-1500:] for p in (tmp_path / "logs").glob("*.log")}
             pytest.fail(f"the cell ended before Ctrl-C: {rec['status']}: {rec['reason']}; logs: {logs}")
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert _children() == []
 
 
