@@ -42,21 +42,29 @@ def _latest(records: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
 
 def _with_scaling(record: dict[str, Any], latest: dict[Any, dict[str, Any]]) -> dict[str, Any]:
     """with_scaling, given the run's latest record per cell_id."""
-    distributed = record.get("strategy", "none") != "none"
+    distributed = record.get("strategy") not in (None, "none")  # null: no axis value, not distributed
     if not (distributed and record.get("status") == "ok" and record.get("train_img_s")):
         return record
-    ref_id = reference_id(record)
-    ref = latest.get(ref_id)
-    out, unavailable = dict(record), dict(record.get("unavailable") or {})
-    if ref is not None and ref.get("status") == "ok" and ref.get("train_img_s"):
-        out["scaling_reference"] = ref_id
-        out["scaling_efficiency"] = efficiency(record["train_img_s"], int(record["replicas"]),
-                                               ref["train_img_s"])
-        unavailable.pop("scaling_efficiency", None)
-    else:
-        unavailable["scaling_efficiency"] = no_reference(record, ref_id)
-    out.pop("unavailable", None)
+    found, why = _scaling(record, latest)
+    unavailable = record.get("unavailable") if isinstance(record.get("unavailable"), dict) else {}
+    unavailable = {k: v for k, v in unavailable.items() if k != "scaling_efficiency"}
+    unavailable |= {"scaling_efficiency": why} if why else {}
+    out = {k: v for k, v in record.items() if k != "unavailable"} | found
     return out | ({"unavailable": unavailable} if unavailable else {})
+
+
+def _scaling(record: dict[str, Any], latest: dict[Any, dict[str, Any]]) -> tuple[dict[str, Any], str]:
+    """({scaling_reference, scaling_efficiency}, "") from the record's reference in LATEST, or ({}, why)."""
+    try:
+        ref_id = reference_id(record)
+        replicas = int(record["replicas"])
+    except (KeyError, TypeError, ValueError):  # hand-edited or damaged: no config to find a reference from
+        return {}, "the record lacks the cell config its single-replica reference is found from"
+    ref = latest.get(ref_id)
+    if ref is None or ref.get("status") != "ok" or not ref.get("train_img_s"):
+        return {}, no_reference(record, ref_id)
+    return {"scaling_reference": ref_id,
+            "scaling_efficiency": efficiency(record["train_img_s"], replicas, ref["train_img_s"])}, ""
 
 
 def fill(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from typing import Any
 import filelock
 
 from bench import atomic
-from bench.config.record import NUMERIC_FIELDS
+from bench.config.record import CONFIG_FIELDS, NUMERIC_FIELDS
 from bench.errors import UserError
 
 RESULTS = "results.jsonl"
@@ -24,6 +24,8 @@ LOCK_OWNER = ".lock.pid"  # the holder's pid: Windows locks the lock file's byte
 FAILED = ("oom", "error", "timeout", "nan")
 WHOLE_FIELDS = ("batch_size", "replicas", "global_batch_size", "per_replica_batch_size", "seed", "epochs",
                 "epochs_run", "best_epoch", "params", "train_examples", "full_epoch_examples", "num_classes")
+# Fields the reports group and label cells by: a cell's config, and where it ran. Never a list or an object.
+SCALAR_FIELDS = (*CONFIG_FIELDS, "machine", "placement")
 
 
 def append_record(run_dir: Path, record: dict[str, Any]) -> None:
@@ -43,7 +45,8 @@ def append_record(run_dir: Path, record: dict[str, Any]) -> None:
 def parse_line(text: str) -> tuple[dict[str, Any] | None, str]:
     """(record, "") when a results.jsonl line is a record, else (None, why). The one rule for the run
     (resume) and the reports alike: a record is a JSON object with a string cell_id and status whose
-    numeric fields are numbers or null (counts whole numbers; threads a count or "auto")."""
+    numeric fields are numbers or null (counts whole numbers; threads a count or "auto") and whose config
+    fields are plain values, not lists or objects (the reports group cells by them)."""
     try:
         record = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
@@ -63,6 +66,9 @@ def parse_line(text: str) -> tuple[dict[str, Any] | None, str]:
         value = record.get(key, "auto")
         if value not in ("auto", None) and (isinstance(value, bool) or not isinstance(value, int)):
             return None, f"{key} is {value!r}, not a count or 'auto'"
+    for key in SCALAR_FIELDS:
+        if isinstance(record.get(key), list | dict):
+            return None, f"{key} is a {type(record[key]).__name__}, not a single value"
     return record, ""
 
 

@@ -68,3 +68,14 @@ def test_fill_uses_a_reference_recorded_later_and_drops_the_stale_reason():
     assert filled[0]["scaling_efficiency"] == pytest.approx(0.9)
     assert "unavailable" not in filled[0]
     assert filled[1] == record(BASE, 100.0)
+
+
+def test_a_damaged_distributed_record_gets_a_reason_not_a_traceback():
+    """Hypothesis found these: strategy null (no axis value) is not distributed; a distributed record
+    without its config (hand-edited) says why it has no efficiency instead of raising."""
+    unset = {"cell_id": "c0", "status": "ok", "train_img_s": 1, "strategy": None}
+    assert scaling.fill([unset]) == [unset]
+    bare = {"cell_id": "c1", "status": "ok", "train_img_s": 1, "strategy": "mirrored", "unavailable": []}
+    (out,) = scaling.fill([bare])
+    assert "scaling_efficiency" not in out
+    assert "lacks the cell config" in out["unavailable"]["scaling_efficiency"]

@@ -50,6 +50,8 @@ def _line(**record):
     (_line(cell_id="b", status="ok", train_img_s=True), "train_img_s is True, not a number"),
     (_line(cell_id="b", status="ok", batch_size=1.5), "batch_size is 1.5, not a whole number"),
     (_line(cell_id="b", status="ok", threads="many"), "threads is 'many', not a count or 'auto'"),
+    (_line(cell_id="b", status="ok", batch_size=None, device=[]), "device is a list, not a single value"),
+    (_line(cell_id="b", status="ok", model={"name": "x"}), "model is a dict, not a single value"),
 ])
 def test_a_bad_middle_line_is_one_rule_for_resume_and_report(tmp_path, bad, why):
     """The same line is left out by the runner's reads and the report's, and set aside (moved to
@@ -105,3 +107,16 @@ def test_lock_refuses_a_second_holder(tmp_path):
         pass
     with store.RunLock(tmp_path):  # released on exit
         pass
+
+
+def test_a_list_valued_config_field_is_a_report_not_a_traceback(tmp_path, capsys):
+    """Hypothesis found it: a record whose device is a list once made `bench report` raise in a pandas
+    groupby. Such a line is no record; the report is made from the others and says so."""
+    from bench.cli import main
+
+    data = _line(cell_id="a", status="ok") + _line(cell_id="cell0", status="ok", batch_size=None, device=[])
+    (tmp_path / "results.jsonl").write_text(data)
+    assert main(["report", str(tmp_path)]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    assert (tmp_path / "report.html").is_file()
+    assert (tmp_path / "results.jsonl").read_text() == data
