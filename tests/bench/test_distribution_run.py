@@ -46,7 +46,7 @@ MULTI = Cell(dataset="digits", model="cifar_cnn", strategy="multiworker", replic
              warmup_steps=1, steps=3, repeats=3, min_time_s=0.2, timeout_s=240)  # as in MATRIX
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module")  # the run takes ~60 s here: its tests are slow, run by CI after the suite
 def dist_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One run of the matrix above: the reference, mirrored and multiworker throughput, mirrored train."""
     base = tmp_path_factory.mktemp("dist")
@@ -57,6 +57,7 @@ def dist_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"out": base / "run", "env": env, "proc": proc, "records": recs}
 
 
+@pytest.mark.slow
 def test_every_strategy_trains(dist_run):
     assert dist_run["proc"].returncode == 0, dist_run["proc"].stderr
     assert len(dist_run["records"]) == 4
@@ -64,6 +65,7 @@ def test_every_strategy_trains(dist_run):
         assert rec["status"] == "ok", (rec["cell_id"], rec["reason"], rec.get("log_tail"))
 
 
+@pytest.mark.slow
 def test_mirrored_fits_the_global_batch_on_two_logical_cpus(dist_run):
     rec = dist_run["records"][("mirrored", "throughput")]
     assert (rec["replicas"], rec["global_batch_size"], rec["per_replica_batch_size"]) == (2, 64, 32)
@@ -75,6 +77,7 @@ def test_mirrored_fits_the_global_batch_on_two_logical_cpus(dist_run):
     assert train["global_batch_size"] == 64 and 0 <= train["test_accuracy"] <= 1
 
 
+@pytest.mark.slow
 def test_multiworker_runs_two_workers_with_a_custom_step(dist_run):
     rec = dist_run["records"][("multiworker", "throughput")]
     assert rec["train_loop"] == "custom strategy.run step" and rec["global_batch_size"] == 64
@@ -86,6 +89,7 @@ def test_multiworker_runs_two_workers_with_a_custom_step(dist_run):
         assert "tf.distribute.MultiWorkerMirroredStrategy: 2 replicas in sync" in (logs / name).read_text()
 
 
+@pytest.mark.slow
 def test_scaling_efficiency_against_the_single_replica_cell(dist_run):
     ref = dist_run["records"][("none", "throughput")]
     for strategy in ("mirrored", "multiworker"):
@@ -95,6 +99,7 @@ def test_scaling_efficiency_against_the_single_replica_cell(dist_run):
     assert "scaling_efficiency" not in dist_run["records"][("mirrored", "train")]  # no train_img_s
 
 
+@pytest.mark.slow
 def test_report_draws_the_scaling_chart(dist_run):
     charts = list((dist_run["out"] / "charts").glob("scaling_*.png"))
     assert len(charts) == 1, dist_run["proc"].stdout

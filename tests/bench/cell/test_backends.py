@@ -99,6 +99,7 @@ def test_tensorflow_is_really_absent_here():
         import tensorflow  # noqa: F401
 
 
+@pytest.mark.slow  # a run of four cells on three backends, ~90 s here; CI runs it with the slow tests
 def test_every_backend_runs_throughput_and_train_cells(all_backends_run):
     out, proc = all_backends_run
     assert proc.returncode == 0, proc.stderr
