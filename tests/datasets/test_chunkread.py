@@ -20,7 +20,13 @@ def _file(tmp_path: Path, shape: tuple[int, ...], chunks: tuple[int, ...]) -> Pa
     return path
 
 
-@pytest.mark.parametrize("shape, chunks", [((50, 9, 7, 3), (8, 4, 4, 3)), ((23, 5, 5), (23, 5, 5))])
+@pytest.mark.parametrize("shape, chunks", [
+    ((50, 9, 7, 3), (8, 4, 4, 3)),  # all channels in one chunk
+    ((50, 9, 7, 3), (8, 4, 4, 1)),  # one channel per chunk, as h5py chunks Galaxy10: tiles interleaved
+    ((30, 6, 5, 3), (7, 4, 3, 2)),  # a channel chunk that runs past the last channel
+    ((23, 5, 5), (23, 5, 5)),  # grayscale
+    ((23, 9, 5), (4, 4, 2)),
+])
 def test_reads_equal_h5pys(tmp_path: Path, shape, chunks):
     with h5py.File(_file(tmp_path, shape, chunks), "r") as f:
         images = f["images"]
