@@ -78,8 +78,8 @@ def read_rows(
     row_starts = (
         range(c0, rows_end, chunks[0]) if needed is None else np.unique(needed // chunks[0]) * chunks[0]
     )
-    jobs = ((int(r0), y, x, _fetch(images, geometry, int(r0), y, x))
-            for r0 in row_starts for y, x in _pixels(geometry))
+    pixels = _pixels(geometry)
+    jobs = ((int(r0), y, x, _fetch(images, geometry, int(r0), y, x)) for r0 in row_starts for y, x in pixels)
 
     def place(job: tuple[int, int, int, Raws]) -> None:
         r0, y, x, raws = job
@@ -100,12 +100,13 @@ def read_picked(images: h5py.Dataset, rows: np.ndarray) -> np.ndarray:
         return out
     starts = np.unique(rows // chunks[0]) * chunks[0]
     bounds = np.searchsorted(rows, np.append(starts, starts[-1] + chunks[0]))
+    pixels = _pixels(geometry)
 
     def jobs() -> Iterable[tuple[int, int, np.ndarray | slice, int, int, Raws]]:
         for k, r0 in enumerate(starts):
             lo, hi = int(bounds[k]), int(bounds[k + 1])
             pick = rows[lo:hi] - r0 if hi - lo < chunks[0] else slice(None)
-            for y, x in _pixels(geometry):
+            for y, x in pixels:
                 yield lo, hi, pick, y, x, _fetch(images, geometry, int(r0), y, x)
 
     def place(job: tuple[int, int, np.ndarray | slice, int, int, Raws]) -> None:
