@@ -61,4 +61,4 @@ def test_the_input_verdict_follows_the_feed_not_the_machine(tmp_path, monkeypatc
     assert max(slowed["train_img_s_runs"]) <= 32 / 0.05 * 1.02, slowed["train_img_s_runs"]
     assert slowed["input_bound"] is True and slowed["cached_train_img_s"] > 2 * slowed["train_img_s"]
     native = _cell_record(tmp_path / "native", monkeypatch, None)
-    assert native["train_img_s"] > 2 * slowed["train_img_s"], (native["train_img_s_runs"], slowed["train_img_s"])
+    assert native["train_img_s"] > 2 * slowed["train_img_s"], (native["train_img_s_runs"], slowed)
