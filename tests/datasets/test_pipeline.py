@@ -8,6 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import tensorflow as tf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.errors import UserError
 from datasets import pipeline
@@ -164,3 +167,14 @@ def test_repeated_pipelines_yield_full_batches_only(gz_file: str, data_dir: Path
     assert sizes == [b] * steps
     with pytest.raises(UserError, match="fewer than one batch"):
         ds.batches("train", n + 1, mode=mode, repeat=True)
+
+
+@given(n=st.integers(0, 300), batch_size=st.integers(1, 64), drop=st.booleans())
+@settings(deadline=None)
+def test_index_batches_cut_the_order_in_place(n: int, batch_size: int, drop: bool):
+    order = np.random.default_rng(n).permutation(n).astype(np.int64)
+    got = [b.numpy() for b in pipeline.index_batches(tf.constant(order), n, batch_size, drop)]
+    kept = n - n % batch_size if drop else n
+    assert all(len(b) == batch_size for b in got[: n // batch_size])
+    assert len(got) == (n // batch_size if drop else -(-n // batch_size))
+    assert np.array_equal(np.concatenate(got) if got else np.empty(0, np.int64), order[:kept])
