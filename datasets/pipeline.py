@@ -4,10 +4,11 @@ runs per batch: Python reads whole blocks (tens of MB) at most, everything per b
 memory: the split read once into one uint8 tensor (shared with numpy, no copy); each pass a seeded
         permutation of its indices, batched and gathered by tf ops.
 stream: contiguous block reads (whole HDF5 chunks) in seeded shuffled block order, one tf.numpy_function
-        call per block (gzip chunks inflated in parallel, see chunkread.py), decoded ahead of use; then
-        unbatch, a shuffle window of SHUFFLE_BUFFER_BYTES, batch, prefetch: memory stays bounded whatever
-        the file size (h5py serialises behind one lock and scattered reads are slow, so only contiguous
-        ranges are read).
+        call per window of whole blocks (about SHUFFLE_BUFFER_BYTES, at least one block; gzip chunks
+        inflated in parallel, see chunkread.py), decoded ahead of use; each window's rows in a seeded
+        order, gathered a batch at a time and rebatched across windows, prefetch: memory stays bounded
+        whatever the file size (h5py serialises behind one lock and scattered reads are slow, so only
+        contiguous ranges are read).
 cache:  a decompressed, split-ordered local copy written once, then read like stream (plain block reads).
 tfio:   tensorflow-io's HDF5 reader, when it can load (it cannot with TF 2.21).
 Every pass (a repeat, or a new iteration as Keras fit makes each epoch) is a new seeded shuffle; with
@@ -31,7 +32,7 @@ from datasets import chunkread
 from datasets.h5store import IMAGES, LABELS
 
 BLOCK_BYTES = 32 << 20  # one contiguous read
-SHUFFLE_BUFFER_BYTES = 96 << 20  # bounded memory for the stream shuffle window
+SHUFFLE_BUFFER_BYTES = 96 << 20  # the stream's shuffle window: whole blocks, at least one
 DECODE_AHEAD = 1  # blocks decoded while the previous one is batched (each block inflates on all cores)
 # Not 2: two blocks read at once (two numpy_function calls, each opening the file) segfaulted inside
 # libhdf5 in 4 of 4 full-size stream passes on 2026-12-01 (README, stream speed).
@@ -165,14 +166,17 @@ def _passes(n: int, shuffle: bool, seed: int, per_pass: PerPass, repeat: bool) -
     return (tf.data.Dataset.counter() if repeat else tf.data.Dataset.range(1)).flat_map(one_pass)
 
 
-def index_batches(order: tf.Tensor, n: int, batch_size: int, drop_remainder: bool) -> tf.data.Dataset:
-    """A pass's order cut into batches of indices by one reshape: one element per batch. Batching the
+def index_batches(
+    order: tf.Tensor, n: int | tf.Tensor, batch_size: int, drop_remainder: bool
+) -> tf.data.Dataset:
+    """An order of ``n`` indices cut into batches by one reshape: one element per batch. Batching the
     indices one by one (Dataset.batch) cost ~1.2 us per image, 3.7x this at batch 128 (2026-12-01)."""
     full = n // batch_size
-    ds = tf.data.Dataset.from_tensor_slices(tf.reshape(order[: full * batch_size], (full, batch_size)))
-    if drop_remainder or n % batch_size == 0:
+    ds = tf.data.Dataset.from_tensor_slices(tf.reshape(order[: full * batch_size], (-1, batch_size)))
+    if drop_remainder:
         return ds
-    return ds.concatenate(tf.data.Dataset.from_tensors(order[full * batch_size :]))
+    rest = tf.data.Dataset.from_tensors(order[full * batch_size :])
+    return ds.concatenate(rest.filter(lambda j: tf.size(j) > 0))
 
 
 def _finish(ds: tf.data.Dataset, repeat: bool, n: int, batch_size: int) -> tf.data.Dataset:
@@ -209,31 +213,42 @@ def memory_dataset(
 def stream_dataset(
     path: Path, idx: np.ndarray, labels: np.ndarray, batch_size: int, shuffle: bool, seed: int, repeat: bool
 ) -> tf.data.Dataset:
-    """Contiguous block reads in seeded shuffled block order, one Python call per block, decoded ahead;
-    rows shuffled in a bounded window, batched by tf.data."""
+    """Contiguous block reads in seeded shuffled block order, a window of whole blocks (about
+    SHUFFLE_BUFFER_BYTES, at least one) per Python call, decoded ahead; each window's rows in a seeded
+    order, gathered a batch at a time and rebatched across windows: tf.data works per batch, not per row
+    (unbatch, shuffle, batch cost ~4 us a row, 3x this at batch 128, 2026-12-01)."""
     with h5py.File(path, "r") as f:
         shape = f[IMAGES].shape[1:]
         chunks = f[IMAGES].chunks
     image_bytes = int(np.prod(shape))
-    blocks = plan_blocks(idx, labels, block_rows(image_bytes, chunks[0] if chunks else None))
+    rows = block_rows(image_bytes, chunks[0] if chunks else None)
+    blocks = plan_blocks(idx, labels, rows)
+    per_window = max(1, SHUFFLE_BUFFER_BYTES // (rows * image_bytes))
 
-    def read(i: np.int64) -> tuple[np.ndarray, np.ndarray]:
-        block = blocks[int(i)]
+    def read(ids: np.ndarray, pass_seed: np.int64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        picked = [blocks[int(i)] for i in ids]
         with h5py.File(path, "r") as f:
-            return read_block(f[IMAGES], block), block.labels
+            parts = [read_block(f[IMAGES], block) for block in picked]
+        x = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        n = len(x)
+        order = np.arange(n) if pass_seed < 0 else np.random.default_rng([pass_seed, ids[0]]).permutation(n)
+        return x, np.concatenate([block.labels for block in picked]), order.astype(np.int64)
 
-    def decode(i: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        x, y = tf.numpy_function(read, [i], (tf.uint8, tf.int32), stateful=False)
-        return tf.ensure_shape(x, (None, *shape)), tf.ensure_shape(y, (None,))
+    def decode(ids: tf.Tensor, pass_seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+        types = (tf.uint8, tf.int32, tf.int64)
+        x, y, order = tf.numpy_function(read, [ids, pass_seed], types, stateful=False)
+        rows = (None,)
+        return tf.ensure_shape(x, (None, *shape)), tf.ensure_shape(y, rows), tf.ensure_shape(order, rows)
 
-    window = max(batch_size, SHUFFLE_BUFFER_BYTES // image_bytes)
+    def cut(x: tf.Tensor, y: tf.Tensor, order: tf.Tensor) -> tf.data.Dataset:
+        batches = index_batches(order, tf.size(order, out_type=tf.int64), batch_size, drop_remainder=False)
+        return batches.map(lambda j: (tf.gather(x, j), tf.gather(y, j)))
 
     def per_pass(order: tf.Tensor, pass_seed: tf.Tensor | None) -> tf.data.Dataset:
-        blocks_in_order = tf.data.Dataset.from_tensor_slices(order)
-        rows = blocks_in_order.map(decode, num_parallel_calls=DECODE_AHEAD).unbatch()
-        if pass_seed is not None:
-            rows = rows.shuffle(window, seed=pass_seed)
-        return rows.batch(batch_size, drop_remainder=repeat)
+        seed_t = tf.constant(-1, tf.int64) if pass_seed is None else pass_seed
+        windows = tf.data.Dataset.from_tensor_slices(order).batch(per_window)
+        decoded = windows.map(lambda ids: decode(ids, seed_t), num_parallel_calls=DECODE_AHEAD)
+        return decoded.flat_map(cut).rebatch(batch_size, drop_remainder=repeat)  # no batch spans two passes
 
     return _finish(_passes(len(blocks), shuffle, seed, per_pass, repeat), repeat, len(idx), batch_size)
 

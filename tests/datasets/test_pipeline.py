@@ -178,3 +178,29 @@ def test_index_batches_cut_the_order_in_place(n: int, batch_size: int, drop: boo
     assert all(len(b) == batch_size for b in got[: n // batch_size])
     assert len(got) == (n // batch_size if drop else -(-n // batch_size))
     assert np.array_equal(np.concatenate(got) if got else np.empty(0, np.int64), order[:kept])
+
+
+@pytest.mark.parametrize("mode", ["stream", "cache"])
+def test_windows_of_many_blocks(decode, gz_file: str, data_dir: Path, mode: str, monkeypatch):
+    """Small blocks (20 rows: 18 in the gzip file, whole chunks of 9) and windows of 3 blocks, the last
+    one partial: every example once per pass with its label, seeded, rows mixed across the blocks of a
+    window, full batches when repeating."""
+    monkeypatch.setattr(pipeline, "BLOCK_BYTES", 20 * 12 * 10 * 3)
+    monkeypatch.setattr(pipeline, "SHUFFLE_BUFFER_BYTES", 3 * 18 * 12 * 10 * 3)
+    ds = open_dataset(gz_file)
+    y, pixel_labels, idx = _epoch(ds, decode, split="train", batch_size=16, mode=mode, shuffle=True, seed=5)
+    assert np.array_equal(y, pixel_labels) and np.array_equal(np.sort(idx), ds._splits["train"])
+    assert np.array_equal(idx, _epoch(ds, decode, split="train", batch_size=16, mode=mode, shuffle=True,
+                                      seed=5)[2])
+    # stream reads the file's aligned blocks; cache, its split-ordered copy's
+    block_of = {i: i // 18 if mode == "stream" else n // 20 for n, i in enumerate(ds._splits["train"])}
+    first = {block_of[i] for i in idx[:16]}
+    assert 1 < len(first) <= 3  # one window's rows, from more than one of its blocks
+    unshuffled = _epoch(ds, decode, split="train", batch_size=16, mode=mode)[2]
+    assert np.array_equal(unshuffled, ds._splits["train"])
+    forever = ds.tf_dataset("train", 16, mode=mode, shuffle=True, seed=5, repeat=True)
+    n, seen = ds.split_sizes["train"], []
+    for x, _ in forever.take(2 * (n // 16)):
+        assert len(x) == 16
+        seen.extend(decode(x.numpy())[1])
+    assert len(set(seen[: n // 16 * 16])) == n // 16 * 16  # no example twice within one pass
