@@ -108,17 +108,23 @@ def read_block(images: h5py.Dataset, block: Block) -> np.ndarray:
     return src if block.keep is None else np.take(src, block.keep, axis=0)
 
 
+def read_blocks(images: h5py.Dataset, blocks: list[Block], rows: int) -> np.ndarray:
+    """The blocks' split rows (blocks of at most ``rows`` file rows) into one new aligned uint8 array."""
+    shape = images.shape[1:]
+    out = aligned_empty((sum(len(block.labels) for block in blocks), *shape))
+    reader = BlockReader(images, np.empty((rows, *shape), dtype=np.uint8))
+    pos = 0
+    for block in blocks:
+        pos += reader.read_into(block, out[pos:])
+    return out
+
+
 def read_rows(path: Path, idx: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All rows ``idx`` (sorted) into one preallocated uint8 array, by contiguous block reads."""
     with h5py.File(path, "r") as f:
         images = f[IMAGES]
-        shape = images.shape[1:]
-        out = aligned_empty((len(idx), *shape))
-        rows = block_rows(int(np.prod(shape)), images.chunks[0] if images.chunks else None)
-        reader = BlockReader(images, np.empty((rows, *shape), dtype=np.uint8))
-        pos = 0
-        for block in plan_blocks(idx, labels, rows):
-            pos += reader.read_into(block, out[pos:])
+        rows = block_rows(int(np.prod(images.shape[1:])), images.chunks[0] if images.chunks else None)
+        out = read_blocks(images, plan_blocks(idx, labels, rows), rows)
     return out, labels[idx].astype(np.int32)
 
 
@@ -230,15 +236,8 @@ def stream_dataset(
     def read(ids: np.ndarray, pass_seed: np.int64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         picked = [blocks[int(i)] for i in ids]
         y = np.concatenate([block.labels for block in picked])
-        with h5py.File(path, "r") as f:
-            if len(picked) == 1:
-                x = read_block(f[IMAGES], picked[0])
-            else:  # straight into one window array: no second copy of ~96 MB at peak
-                x = aligned_empty((len(y), *shape))
-                reader = BlockReader(f[IMAGES], np.empty((rows, *shape), dtype=np.uint8))
-                pos = 0
-                for block in picked:
-                    pos += reader.read_into(block, x[pos:])
+        with h5py.File(path, "r") as f:  # several blocks: straight into one array, no second copy
+            x = read_block(f[IMAGES], picked[0]) if len(picked) == 1 else read_blocks(f[IMAGES], picked, rows)
         n = len(y)
         order = np.arange(n) if pass_seed < 0 else np.random.default_rng([pass_seed, ids[0]]).permutation(n)
         return x, y, order.astype(np.int64)
