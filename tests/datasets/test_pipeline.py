@@ -4,6 +4,10 @@ seeded shuffling, uint8 all the way."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +19,7 @@ from hypothesis import strategies as st
 from bench.errors import UserError
 from datasets import pipeline
 from datasets.api import open_dataset, pipeline_mode_available
+from tests.conftest import REPO
 
 MODES = ("memory", "stream", "cache")
 
@@ -204,3 +209,46 @@ def test_windows_of_many_blocks(decode, gz_file: str, data_dir: Path, mode: str,
         assert len(x) == 16
         seen.extend(decode(x.numpy())[1])
     assert len(set(seen[: n // 16 * 16])) == n // 16 * 16  # no example twice within one pass
+
+
+EXIT_CHILD = """
+import sys
+import h5py, numpy as np
+from datasets import pipeline as P
+n, y = 2048, np.zeros(2048, np.int32)
+with h5py.File(sys.argv[1], "w") as f:
+    f["images"] = np.zeros((n, 28, 28, 1), np.uint8)
+    f["ans"] = y.astype(np.uint8)
+alive = [iter(make(sys.argv[1], np.arange(n), y, 128, True, 0, True))
+         for make in (P.memory_dataset, P.stream_dataset)]
+for _ in range(300):
+    for it in alive:
+        next(it)
+"""
+
+
+def test_a_script_exits_with_repeating_iterators_alive(tmp_path: Path):
+    """Exit with a repeating memory and stream iterator alive and their prefetch threads mid-pass: this
+    hung (a pending Python call waiting for the GIL held by the finalising thread) in 4 of 6 runs."""
+    for run in range(3):
+        out = subprocess.run([sys.executable, "-c", EXIT_CHILD, str(tmp_path / f"{run}.h5")], cwd=REPO,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr[-2000:]
+
+
+def test_python_calls_refused_after_exit_begins_and_running_ones_awaited():
+    calls, finished = pipeline._PythonCalls(), []
+
+    def slow_call() -> None:
+        with calls.call():
+            time.sleep(0.3)
+            finished.append(True)
+
+    worker = threading.Thread(target=slow_call)
+    worker.start()
+    time.sleep(0.05)
+    calls.drain()
+    assert finished == [True]  # the running call was awaited
+    with pytest.raises(RuntimeError, match="exiting"), calls.call():
+        pass
+    worker.join()
