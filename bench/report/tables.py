@@ -51,9 +51,9 @@ def _unsure(cell: pd.Series) -> str:
 
 
 def _range(values: pd.Series) -> str:
-    """'min-max' of the non-null values, or ''."""
+    """'min-max' of the non-null values, with thousands separators (7,788-7,790), or ''."""
     v = values.dropna()
-    return "" if v.empty else f"{v.min():.0f}-{v.max():.0f}"
+    return "" if v.empty else f"{v.min():,.0f}-{v.max():,.0f}"
 
 
 def problems(df: pd.DataFrame) -> pd.DataFrame:
