@@ -23,8 +23,12 @@ Bench = dict[str, Any]
 
 
 def load(path: Path) -> dict[str, Bench]:
-    """The run's benchmarks by full name."""
-    return {b["fullname"]: b for b in json.loads(path.read_text())["benchmarks"]}
+    """The run's benchmarks by full name; a missing or malformed file exits with one line."""
+    try:
+        return {b["fullname"]: b for b in json.loads(path.read_text())["benchmarks"]}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        sys.exit(f"error: {path} is not a pytest-benchmark JSON file ({type(e).__name__}: {e}); "
+                 "give the saved runs' paths, e.g. .benchmarks/latest.json")
 
 
 def ratio_key(bench: Bench) -> str | None:

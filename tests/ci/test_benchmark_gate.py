@@ -55,3 +55,11 @@ def test_the_ci_script_gates_with_it():
     script = (REPO / ".ci" / "benchmarks").read_text()
     assert "python3 .ci/benchmark_gate.py" in script
     assert "--benchmark-compare-fail" not in script  # the raw-time gate it replaced
+
+
+def test_a_missing_or_malformed_file_is_one_line(tmp_path):
+    (tmp_path / "bad.json").write_text("{not json")
+    for args in ([str(tmp_path / "absent.json")] * 2, [str(tmp_path / "bad.json")] * 2):
+        out = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True)
+        assert out.returncode == 1
+        assert out.stderr.count("\n") == 1 and out.stderr.startswith("error: ")
