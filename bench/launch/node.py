@@ -65,12 +65,11 @@ def run(config: dict[str, Any], run_name: str, env: dict[str, Any], fields: dict
     the fix, no process started), else its child process; the record (with `fields`, the machine's
     identity) and the end of its log."""
     cell = Cell.from_dict(config)
-    work = Path(tempfile.gettempdir()) / "galaxybench-cluster" / run_name
-    (work / "logs").mkdir(parents=True, exist_ok=True)
     missing = _data_missing(cell)
     if missing:
         return {"record": runner.skipped_record(cell, missing) | fields, "log": ""}
     raylet = psutil.Process().parent()  # a Ray worker is its node's raylet's child
+    work = _work_dir(run_name, raylet.pid)
     if cell.batch_size == "max":
         from bench.launch import maxbatch
 
@@ -83,6 +82,15 @@ def run(config: dict[str, Any], run_name: str, env: dict[str, Any], fields: dict
                    f"raylet died; the cell's process then ended as {record['status']}: {record['reason']})"}
     return {"record": record | fields, "log": _log_end(work / "logs" / f"{cell.cell_id}.log"),
             "node_lost": lost}
+
+
+def _work_dir(run_name: str, raylet_pid: int) -> Path:
+    """This node's folder for the run's cell logs, one per node: nodes on one computer share its temporary
+    folder, and with placement every-node they run the same cell at once (two nodes renaming each other's
+    log of one cell made one cell an error, 2026-12-01)."""
+    work = Path(tempfile.gettempdir()) / "galaxybench-cluster" / run_name / f"node-{raylet_pid}"
+    (work / "logs").mkdir(parents=True, exist_ok=True)
+    return work
 
 
 def _data_missing(cell: Cell) -> str | None:

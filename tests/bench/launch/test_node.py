@@ -24,3 +24,12 @@ def test_fingerprint_id_follows_hardware_and_software_not_the_moment() -> None:
     assert node.fingerprint_id(env) == node.fingerprint_id(same)
     assert node.fingerprint_id(env) != node.fingerprint_id(env | {"packages": {"tensorflow-cpu": "2.20.0"}})
     assert node.fingerprint_id(env) != node.fingerprint_id(env | {"hostname": "b"})
+
+
+def test_nodes_on_one_computer_keep_their_cell_logs_apart(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """Two nodes sharing a temporary folder, each running the same cell (placement every-node), must not
+    rename each other's log: each node's raylet gets its own folder."""
+    monkeypatch.setattr(node.tempfile, "gettempdir", lambda: str(tmp_path))
+    a, b = node._work_dir("run", 101), node._work_dir("run", 202)
+    assert a != b and (a / "logs").is_dir() and (b / "logs").is_dir()
+    assert node._work_dir("run", 101) == a  # the same node, the same folder (a resumed cell's attempts)
