@@ -2,7 +2,7 @@
 runs per batch: Python reads whole blocks (tens of MB) at most, everything per batch is tf.data's C++.
 
 memory: the split read once into one uint8 tensor (shared with numpy, no copy); each pass a seeded
-        permutation of its indices, batched and gathered by tf ops.
+        permutation of its indices, cut into batches and gathered by tf ops, a group of batches per op.
 stream: contiguous block reads (whole HDF5 chunks) in seeded shuffled block order, one tf.numpy_function
         call per window of whole blocks (about SHUFFLE_BUFFER_BYTES, at least one block; gzip chunks
         inflated in parallel, see chunkread.py), decoded ahead of use; each window's rows in a seeded
@@ -39,6 +39,7 @@ SHUFFLE_BUFFER_BYTES = 96 << 20  # the stream's shuffle window: whole blocks, at
 DECODE_AHEAD = 1  # blocks decoded while the previous one is batched (each block inflates on all cores)
 # Not 2: two blocks read at once (two numpy_function calls, each opening the file) segfaulted inside
 # libhdf5 in 4 of 4 full-size stream passes on 2026-12-01 (README, stream speed).
+GATHER_GROUP_BYTES = 4 << 20  # batches gathered by one op (gathered_batches); one batch when it is larger
 ALIGN = 64  # bytes: TensorFlow checks a tensor's alignment (Eigen's)
 SLOW_ENV = "BENCH_TEST_PIPELINE_DELAY_S"  # tests only: seconds of sleep added per batch (an input-bound feed)
 
@@ -230,18 +231,33 @@ def _passes(n: int, shuffle: bool, seed: int, per_pass: PerPass, repeat: bool) -
     return (tf.data.Dataset.counter() if repeat else tf.data.Dataset.range(1)).flat_map(one_pass)
 
 
-def index_batches(
-    order: tf.Tensor, n: int | tf.Tensor, batch_size: int, drop_remainder: bool
-) -> tf.data.Dataset:
-    """An order of ``n`` indices cut into batches by one reshape: one element per batch. Batching the
-    indices one by one (Dataset.batch) made the memory pipeline's tf.data time per batch 1.6-1.8x this
-    at batch 32 and 2.4-2.9x at 128 (2026-12-01)."""
+def index_batches(order: tf.Tensor, n: int | tf.Tensor, batch_size: int) -> tf.data.Dataset:
+    """The full batches of an order of ``n`` indices, cut by one reshape: one element per batch. Batching
+    the indices one by one (Dataset.batch) made the memory pipeline's tf.data time per batch 1.6-1.8x
+    this at batch 32 and 2.4-2.9x at 128 (2026-12-01)."""
     full = n // batch_size
-    ds = tf.data.Dataset.from_tensor_slices(tf.reshape(order[: full * batch_size], (-1, batch_size)))
+    return tf.data.Dataset.from_tensor_slices(tf.reshape(order[: full * batch_size], (-1, batch_size)))
+
+
+def gathered_batches(
+    x: tf.Tensor, y: tf.Tensor, order: tf.Tensor, n: int | tf.Tensor, batch_size: int, drop_remainder: bool
+) -> tf.data.Dataset:
+    """(images, labels) batches of the rows of ``x``, ``y`` in ``order`` (``n`` of them). Full batches
+    are gathered about GATHER_GROUP_BYTES at a time, one tf.data function call for the group, and cut
+    apart again (unbatch): a function call per batch cost the memory mode 2.5-5% of mnist_cnn's 8-ms
+    training step against a plain cached pipeline (2026-12-01). The partial last batch is kept unless
+    ``drop_remainder``."""
+
+    def take(j: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        return tf.gather(x, j), tf.gather(y, j)
+
+    group = max(1, GATHER_GROUP_BYTES // (batch_size * int(np.prod(x.shape[1:]))))
+    index = index_batches(order, n, batch_size)
+    ds = index.map(take) if group == 1 else index.batch(group).map(take).unbatch()
     if drop_remainder:
         return ds
-    rest = tf.data.Dataset.from_tensors(order[full * batch_size :])
-    return ds.concatenate(rest.filter(lambda j: tf.size(j) > 0))
+    rest = tf.data.Dataset.from_tensors(order[n // batch_size * batch_size :])
+    return ds.concatenate(rest.filter(lambda j: tf.size(j) > 0).map(take))
 
 
 def _finish(ds: tf.data.Dataset, repeat: bool, n: int, batch_size: int) -> tf.data.Dataset:
@@ -268,11 +284,9 @@ def memory_dataset(
     x_t, y_t = as_tensor(images), tf.constant(y)
 
     def per_pass(order: tf.Tensor, _: tf.Tensor | None) -> tf.data.Dataset:
-        return index_batches(order, len(y), batch_size, drop_remainder=repeat)  # no batch spans two passes
+        return gathered_batches(x_t, y_t, order, len(y), batch_size, drop_remainder=repeat)  # within a pass
 
-    ds = _passes(len(y), shuffle, seed, per_pass, repeat)
-    ds = ds.map(lambda j: (tf.gather(x_t, j), tf.gather(y_t, j)))
-    return _finish(ds, repeat, len(y), batch_size)
+    return _finish(_passes(len(y), shuffle, seed, per_pass, repeat), repeat, len(y), batch_size)
 
 
 def stream_dataset(
@@ -309,8 +323,7 @@ def stream_dataset(
         return tf.ensure_shape(x, (None, *shape)), tf.ensure_shape(y, vector), tf.ensure_shape(order, vector)
 
     def cut(x: tf.Tensor, y: tf.Tensor, order: tf.Tensor) -> tf.data.Dataset:
-        batches = index_batches(order, tf.size(order, out_type=tf.int64), batch_size, drop_remainder=False)
-        return batches.map(lambda j: (tf.gather(x, j), tf.gather(y, j)))
+        return gathered_batches(x, y, order, tf.size(order, out_type=tf.int64), batch_size, False)
 
     def per_pass(order: tf.Tensor, pass_seed: tf.Tensor | None) -> tf.data.Dataset:
         seed_t = tf.constant(-1, tf.int64) if pass_seed is None else pass_seed

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -174,15 +175,24 @@ def test_repeated_pipelines_yield_full_batches_only(gz_file: str, data_dir: Path
         ds.batches("train", n + 1, mode=mode, repeat=True)
 
 
-@given(n=st.integers(0, 300), batch_size=st.integers(1, 64), drop=st.booleans())
+@given(n=st.integers(0, 300), batch_size=st.integers(1, 64), drop=st.booleans(),
+       group_bytes=st.integers(1, 4096))
 @settings(deadline=None)
-def test_index_batches_cut_the_order_in_place(n: int, batch_size: int, drop: bool):
+def test_gathered_batches_follow_the_order(n: int, batch_size: int, drop: bool, group_bytes: int):
+    """Whatever the group of batches one gather takes, the batches hold the rows in ``order``, all full
+    but the last when it is kept."""
     order = np.random.default_rng(n).permutation(n).astype(np.int64)
-    got = [b.numpy() for b in pipeline.index_batches(tf.constant(order), n, batch_size, drop)]
+    x = np.arange(n * 3, dtype=np.uint8).reshape(n, 3)
+    y = np.arange(n, dtype=np.int32)
+    with patch.object(pipeline, "GATHER_GROUP_BYTES", group_bytes):
+        x_t, y_t, order_t = tf.constant(x), tf.constant(y), tf.constant(order)
+        got = list(pipeline.gathered_batches(x_t, y_t, order_t, n, batch_size, drop))
     kept = n - n % batch_size if drop else n
-    assert all(len(b) == batch_size for b in got[: n // batch_size])
-    assert len(got) == (n // batch_size if drop else -(-n // batch_size))
-    assert np.array_equal(np.concatenate(got) if got else np.empty(0, np.int64), order[:kept])
+    last = [n % batch_size] if kept % batch_size else []
+    assert [len(b) for _, b in got] == [batch_size] * (n // batch_size) + last
+    labels = np.concatenate([b.numpy() for _, b in got]) if got else np.empty(0, np.int32)
+    assert np.array_equal(labels, order[:kept])
+    assert all(np.array_equal(a.numpy(), x[b.numpy()]) for a, b in got)
 
 
 @pytest.mark.parametrize("mode", ["stream", "cache"])
