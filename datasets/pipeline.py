@@ -6,9 +6,9 @@ memory: the split read once into one uint8 tensor (shared with numpy, no copy); 
 stream: contiguous block reads (whole HDF5 chunks) in seeded shuffled block order, one tf.numpy_function
         call per window of whole blocks (about SHUFFLE_BUFFER_BYTES, at least one block; gzip chunks
         inflated in parallel, see chunkread.py), decoded ahead of use; each window's rows in a seeded
-        order, gathered a batch at a time and rebatched across windows, prefetch: memory stays bounded
-        whatever the file size (h5py serialises behind one lock and scattered reads are slow, so only
-        contiguous ranges are read).
+        order, gathered a group of batches at a time and rebatched across windows, prefetch: memory
+        stays bounded whatever the file size (h5py serialises behind one lock and scattered reads are
+        slow, so only contiguous ranges are read).
 cache:  a decompressed, split-ordered local copy written once, then read like stream (plain block reads).
 tfio:   tensorflow-io's HDF5 reader, when it can load (it cannot with TF 2.21).
 Every pass (a repeat, or a new iteration as Keras fit makes each epoch) is a new seeded shuffle; with
@@ -294,9 +294,9 @@ def stream_dataset(
 ) -> tf.data.Dataset:
     """Contiguous block reads in seeded shuffled block order, a window of whole blocks (about
     SHUFFLE_BUFFER_BYTES, at least one) per Python call, decoded ahead; each window's rows in a seeded
-    order, gathered a batch at a time and rebatched across windows: tf.data works per batch, not per row
-    (a row-wise unbatch, shuffle, batch cost 1.4-1.5x this per batch of 128, and 150 MB more RSS on a
-    Galaxy10-shaped file; 2026-12-01)."""
+    order, gathered a group of batches at a time and rebatched across windows: tf.data works per batch,
+    not per row (a row-wise unbatch, shuffle, batch cost 1.4-1.5x this per batch of 128, and 150 MB more
+    RSS on a Galaxy10-shaped file; 2026-12-01)."""
     with h5py.File(path, "r") as f:
         shape = f[IMAGES].shape[1:]
         chunks = f[IMAGES].chunks
