@@ -70,6 +70,16 @@ def test_summary_has_a_line_per_case_and_a_pooled_line_per_mode():
     assert lines[3].startswith("all cases memory") and "pairs 6" in lines[3]
 
 
+def test_the_one_process_check_pools_apart_from_the_fresh_process_one():
+    report = _report({("mnist_cnn", "memory"): [0.9, 0.95, 0.92]})
+    report["benchmarks"].append({"params": {"model": "mnist_cnn", "batch": 32, "mode": "memory"},
+                                 "extra_info": {"ratios": [1.0, 0.99, 1.01], "check": "one process"}})
+    split = [line.split(" median ") for line in summary_lines(report)]
+    labelled = {label.strip(): rest[:5] for label, rest in split}
+    assert labelled == {"mnist_cnn b32 memory": "0.920", "mnist_cnn b32 memory, one process": "1.000",
+                        "all cases memory": "0.920", "all cases memory, one process": "1.000"}
+
+
 def test_the_script_prints_the_summary_and_names_the_fix_for_a_missing_file(tmp_path):
     path = tmp_path / "run.json"
     path.write_text(json.dumps(_report({("mnist_cnn", "memory"): [1.0, 1.02, 0.99, 1.01]})))

@@ -52,13 +52,15 @@ def median_interval(values: list[float], confidence: float = CONFIDENCE) -> Inte
 
 
 def trust_rows(report: dict) -> list[tuple[str, str, list[float]]]:
-    """(case, mode, pair ratios) of each trust benchmark in a pytest-benchmark JSON report."""
+    """(case, mode, pair ratios) of each trust benchmark in a pytest-benchmark JSON report; the one-process
+    check's mode reads "MODE, one process" (a record without extra_info "check" is the fresh-process one)."""
     rows = []
     for bench in report.get("benchmarks", []):
         info, params = bench.get("extra_info", {}), bench.get("params") or {}
         if "ratios" in info and "mode" in params:
             case = f"{params.get('model')} b{params.get('batch')}"
-            rows.append((case, params["mode"], [float(r) for r in info["ratios"]]))
+            mode = params["mode"] + (f", {info['check']}" if info.get("check") else "")
+            rows.append((case, mode, [float(r) for r in info["ratios"]]))
     return rows
 
 
@@ -76,7 +78,7 @@ def summary_lines(report: dict) -> list[str]:
 
 def _line(label: str, ratios: list[float]) -> str:
     iv = median_interval(ratios)
-    return (f"{label:<24} median {statistics.median(ratios):.3f}  {iv.coverage:.0%} interval "
+    return (f"{label:<36} median {statistics.median(ratios):.3f}  {iv.coverage:.0%} interval "
             f"{iv.low:.3f}-{iv.high:.3f}  pairs {len(ratios)}  goal {GOAL}: {iv.verdict()}")
 
 
