@@ -1,7 +1,8 @@
 """The trust check's in-process half: one model trained alternately on the harness's feed (a synthetic
-split in a pipeline mode, with the harness's in-fit trackers attached) and on a plain in-memory tf.data
-pipeline built here from numpy arrays, in one fresh process, so the ratio isolates what the harness's
-feed and trackers cost without the +-10% that separates one fresh process from the next.
+split in a pipeline mode, with the harness's timed-fit callbacks attached) and on the plain in-memory
+tf.data pipeline of plain_feed.py (the reference of both halves), in one fresh process, so the ratio
+isolates what the harness's feed and trackers cost without the +-10% that separates one fresh process
+from the next.
 
 usage: python feed_in_one_process.py MODEL HxWxC BATCH STEPS ROUNDS MODE [EXAMPLES]
 Prints one JSON line: {"plain_img_s": [...], "harness_img_s": [...]}, one value per round: (STEPS - 1) x
@@ -16,25 +17,21 @@ import time
 from pathlib import Path
 
 import keras
-import numpy as np
 import tensorflow as tf
 
-from bench.cell.trackers.clocks import ClockCallback, ClockSampler
-from bench.cell.trackers.energy import EnergyCallback, EnergyMeter
-from bench.cell.trackers.timing import UNBOUNDED_STEPS, StepTimer, TimeBox, TimeBoxed
+from bench.cell.scenarios.throughput import timed_fit_callbacks
+from bench.cell.trackers.timing import UNBOUNDED_STEPS, TimeBox
 from bench.config.cell import Cell
 from datasets.api import open_dataset
 from models.registry import get_model
+from tests.benchmarks.plain_feed import plain_batches
 
 model_name, shape_text = sys.argv[1], sys.argv[2]
 batch, steps, rounds = map(int, sys.argv[3:6])
 mode = sys.argv[6]
 examples = int(sys.argv[7]) if len(sys.argv) > 7 else 2048
 shape = tuple(int(v) for v in shape_text.split("x"))
-rng = np.random.default_rng(0)
-x = rng.integers(0, 256, size=(examples, *shape), dtype=np.uint8)
-y = rng.integers(0, 10, size=examples).astype(np.int32)
-plain = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch, drop_remainder=True).cache().repeat()
+plain = plain_batches(shape, examples, batch)
 name = f"synthetic:{shape_text}:10:{examples}"
 dataset = open_dataset(name, data_dir=Path(tempfile.mkdtemp(prefix="galaxybench-feed-")))
 harness = dataset.batches("train", batch, mode=mode, shuffle=True, seed=0, repeat=True)
@@ -47,14 +44,9 @@ for data in (plain, harness):
 
 
 def trackers() -> list[keras.callbacks.Callback]:
-    """The callbacks the harness's timed fit attaches (bench.cell.scenarios.throughput._timed_fit), with
-    a time box too long to stop this fit."""
-    boxed = TimeBoxed(TimeBox(warmup_steps=1, min_steps=UNBOUNDED_STEPS, repeats=1, min_s=1e9, max_s=1e9))
-    energy = EnergyCallback(EnergyMeter.for_cell(cell), UNBOUNDED_STEPS)
-    clocks = ClockCallback(ClockSampler.for_cell(cell), UNBOUNDED_STEPS)
-    boxed.on_warm.append(lambda done: setattr(energy, "start_batch", done))
-    boxed.on_warm.append(lambda done: setattr(clocks, "start_batch", done))
-    return [StepTimer(), boxed, energy, clocks]
+    """The callbacks the harness's timed fit attaches, with a time box too long to stop this fit."""
+    box = TimeBox(warmup_steps=1, min_steps=UNBOUNDED_STEPS, repeats=1, min_s=1e9, max_s=1e9)
+    return list(timed_fit_callbacks(cell, box))
 
 
 def timed(data: tf.data.Dataset, extra: list[keras.callbacks.Callback]) -> float:

@@ -1,5 +1,5 @@
 """The outside reference for the harness trust benchmark: a plain Keras model.fit on a plain in-memory
-tf.data pipeline built here from numpy arrays (nothing from datasets/ feeds it), timed from outside.
+tf.data pipeline built from numpy arrays (plain_feed.py; nothing from datasets/ feeds it), timed from outside.
 
 usage: python plain_keras_fit.py MODEL HxWxC BATCH STEPS REPEATS [EXAMPLES]
 Prints one JSON line: {"img_s_runs": [...], "cores": [...]}: for each model.fit call, (STEPS - 1) x
@@ -16,20 +16,17 @@ import json
 import sys
 import time
 
-import numpy as np
 import psutil
 import tensorflow as tf
 
 from models.registry import get_model
+from tests.benchmarks.plain_feed import plain_batches
 
 model_name, shape_text = sys.argv[1], sys.argv[2]
 batch, steps, repeats = map(int, sys.argv[3:6])
 examples = int(sys.argv[6]) if len(sys.argv) > 6 else 2048
 shape = tuple(int(v) for v in shape_text.split("x"))
-rng = np.random.default_rng(0)
-x = rng.integers(0, 256, size=(examples, *shape), dtype=np.uint8)
-y = rng.integers(0, 10, size=examples).astype(np.int32)
-data = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch, drop_remainder=True).cache().repeat()
+data = plain_batches(shape, examples, batch)
 spec = get_model(model_name)
 model = spec.build(shape, 10)
 spec.recipe.compile(model)

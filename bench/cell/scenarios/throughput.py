@@ -19,9 +19,17 @@ from typing import Any
 from bench.cell.scenarios import feed
 from bench.cell.scenarios.workload import Workload
 from bench.cell.strategy import global_batch
-from bench.cell.trackers.clocks import clock_callback
-from bench.cell.trackers.energy import energy_callback, energy_fields
-from bench.cell.trackers.timing import UNBOUNDED_STEPS, StepTimer, TimeBoxed, percentiles_ms, spread, time_box
+from bench.cell.trackers.clocks import ClockCallback, clock_callback
+from bench.cell.trackers.energy import EnergyCallback, energy_callback, energy_fields
+from bench.cell.trackers.timing import (
+    UNBOUNDED_STEPS,
+    StepTimer,
+    TimeBox,
+    TimeBoxed,
+    percentiles_ms,
+    spread,
+    time_box,
+)
 from bench.config.cell import Cell
 from bench.outcome import check_finite
 
@@ -53,14 +61,23 @@ def stability(first: list[float], second: list[float] | None) -> dict[str, Any]:
     return out
 
 
-def _timed_fit(model: Any, train: Any, cell: Cell, b: int) -> TimedFit:
-    """One time-boxed model.fit (warm-up, then `repeats` repeats) with timing, energy and clocks, both
-    metered from the end of warm-up."""
-    timer, boxed = StepTimer(), TimeBoxed(time_box(cell))
+def timed_fit_callbacks(
+    cell: Cell, box: TimeBox
+) -> tuple[StepTimer, TimeBoxed, EnergyCallback, ClockCallback]:
+    """The callbacks of a timed model.fit: step timer, time box, and the energy and clock meters, both
+    started when the box's warm-up ends (the trust check's one-process half attaches the same set)."""
+    timer, boxed = StepTimer(), TimeBoxed(box)
     energy = energy_callback(cell, start_batch=UNBOUNDED_STEPS)
     clocks = clock_callback(cell, start_batch=UNBOUNDED_STEPS)
     boxed.on_warm.append(lambda done: setattr(energy, "start_batch", done))
     boxed.on_warm.append(lambda done: setattr(clocks, "start_batch", done))
+    return timer, boxed, energy, clocks
+
+
+def _timed_fit(model: Any, train: Any, cell: Cell, b: int) -> TimedFit:
+    """One time-boxed model.fit (warm-up, then `repeats` repeats) with timing, energy and clocks, both
+    metered from the end of warm-up."""
+    timer, boxed, energy, clocks = timed_fit_callbacks(cell, time_box(cell))
     history = model.fit(train, steps_per_epoch=UNBOUNDED_STEPS, epochs=1, verbose=0,
                         callbacks=[timer, boxed, energy, clocks])
     check_finite(history.history["loss"])
