@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import socket
 from datetime import UTC, datetime
@@ -13,12 +12,12 @@ from typing import Any
 from bench.commands.report import PRICE_HELP
 from bench.errors import UserError
 from bench.launch.workers import EXPOSE_HELP
+from bench.results import paths as results_paths
 
 NAME = "run"
 SET_HELP = ("set one axis for every cell of the matrix, e.g. --set data=synthetic (the full study on "
             "synthetic data of the real shapes) or --set batch_size=[32,64]; repeatable")
 HELP = "run a matrix of benchmark cells, each in its own process, into a run folder"
-RESULTS_ROOT = Path(os.environ.get("BENCH_RESULTS_DIR") or Path(__file__).resolve().parents[2] / "results")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,10 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from bench.config.expanded import write_expanded
     from bench.config.matrix import expand, load_matrix
-    from bench.launch import cluster, runner, store
+    from bench.launch import cluster, runner
     from bench.launch.pruning import cheapest_first
     from bench.launch.workers import check_network, check_user_cluster
     from bench.report.cost import parse_price, save_price
+    from bench.results import store
 
     price = None if args.price_per_kwh is None else parse_price(args.price_per_kwh)
     resume = args.resume or args.retry == "failed"
@@ -131,14 +131,14 @@ def run(args: argparse.Namespace) -> int:
 def make_planner(env: dict[str, Any], planned: list[Any], run_dir: Path | None = None) -> Any:
     """A bench.launch.pruning.Planner for this machine (its GEMM peaks, cores, data set sizes), taught the
     run folder's earlier records when resuming."""
-    from bench.launch import store
-    from bench.launch.history import earlier_wall_s
     from bench.launch.predict import dataset_examples, load_priors
     from bench.launch.pruning import Planner
+    from bench.results import store
+    from bench.results.history import earlier_wall_s
     from datasets import paths
 
     names = {p.cell.dataset for p in planned}
-    history = earlier_wall_s(RESULTS_ROOT, env["hostname"]) if env.get("hostname") else {}
+    history = earlier_wall_s(results_paths.RESULTS_ROOT, env["hostname"]) if env.get("hostname") else {}
     planner = Planner(load_priors(), env.get("peak_gflop_s", {}), int(env["logical_cores"]),
                       dataset_examples(names, paths.data_dir(None)), history=history)
     for record in store.read_records(run_dir) if run_dir is not None else []:
@@ -196,9 +196,10 @@ def _run_dir(out: Path | None, matrix_name: str, resume: bool) -> Path:
             raise UserError(f"{out} is not a run folder (no matrix.toml); drop --resume to start it")
         return out
     if resume:
-        runs = sorted(RESULTS_ROOT.glob(f"*-{host}-{matrix_name}"))
+        runs = sorted(results_paths.RESULTS_ROOT.glob(f"*-{host}-{matrix_name}"))
         if not runs:
-            raise UserError(f"no earlier '{matrix_name}' run in {RESULTS_ROOT}; drop --resume or give --out")
+            raise UserError(f"no earlier '{matrix_name}' run in {results_paths.RESULTS_ROOT}; drop --resume "
+                            "or give --out")
         return runs[-1]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return RESULTS_ROOT / f"{stamp}-{host}-{matrix_name}"
+    return results_paths.RESULTS_ROOT / f"{stamp}-{host}-{matrix_name}"

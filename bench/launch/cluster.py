@@ -25,8 +25,9 @@ from bench.config.cell import Cell
 from bench.config.matrix import MatrixSpec, Planned, expand, load_matrix
 from bench.errors import UserError
 from bench.launch import node as node_task
-from bench.launch import runner, scaling, store
+from bench.launch import runner
 from bench.launch.datacheck import DATA_SKIP_PREFIX
+from bench.results import scaling, store
 
 SLOT = "galaxybench"  # the custom resource each node offers once: one cell at a time per node
 PLACEMENTS = ("spread", "every-node")

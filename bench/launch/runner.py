@@ -28,7 +28,7 @@ from bench import outcome
 from bench.config.cell import Cell
 from bench.config.matrix import Machine, Planned
 from bench.errors import UserError
-from bench.launch import maxbatch, scaling, store, workers
+from bench.launch import maxbatch, workers
 from bench.launch.datacheck import DATA_SKIP_PREFIX
 from bench.launch.predict import Prediction
 from bench.launch.pruning import Planner
@@ -42,6 +42,7 @@ from bench.launch.spawn import (
     summary_line,
     utc_now,
 )
+from bench.results import scaling, store
 
 REPO = Path(__file__).resolve().parents[2]
 ENV_PROBE_TIMEOUT_S = 900

@@ -21,7 +21,8 @@ from bench import envinfo
 from bench.config.cell import Cell
 from bench.config.environment import child_env
 from bench.config.record import FIELDS, SCHEMA_VERSION
-from bench.launch import processes, store
+from bench.launch import processes
+from bench.results import store
 
 REPO = Path(__file__).resolve().parents[2]
 LOG_TAIL_LINES = 30

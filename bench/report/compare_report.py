@@ -41,7 +41,7 @@ def verdict_counts(table: pd.DataFrame) -> pd.DataFrame:
 def default_out(runs: list[Run]) -> Path:
     """A new folder of the comparison's own, beside the runs' default home (results/ or
     $BENCH_RESULTS_DIR): compare-<UTC time>-<RUN_A>-vs-<RUN_B>; never inside a run folder it reads."""
-    from bench.commands.run import RESULTS_ROOT
+    from bench.results.paths import RESULTS_ROOT
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     names = "-vs-".join(r.path.resolve().name for r in runs[:2]) + ("-etc" if len(runs) > 2 else "")

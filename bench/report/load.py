@@ -1,7 +1,7 @@
 """Read a run folder (results.jsonl, env.json, matrix.toml) into one pandas DataFrame for the reports.
 
 Tolerant of what a live or interrupted run leaves behind: lines that are not records (left out with a
-note, bench.launch.store's rule), records missing fields,
+note, bench.results.store's rule), records missing fields,
 a cell recorded twice (resumed or retried: the last record wins), no env.json yet.
 """
 
@@ -18,7 +18,7 @@ import pandas as pd
 from bench.config.axes import AXES
 from bench.config.record import ACCURACY_FIELDS, FIELDS, NUMERIC_FIELDS
 from bench.errors import UserError
-from bench.launch import scaling, store
+from bench.results import scaling, store
 
 FAILED_STATUSES = store.FAILED
 BACKFILLED = tuple(a for a in AXES if a.backfill)  # axes added after the first runs: backend, strategy, ...
@@ -89,7 +89,7 @@ def load_run(run_dir: Path | str) -> Run:
 
 
 def read_records(results: Path, notes: list[str]) -> list[dict]:
-    """The records of results.jsonl by bench.launch.store's one rule; lines that are not records (a torn
+    """The records of results.jsonl by bench.results.store's one rule; lines that are not records (a torn
     tail, a
     corrupt line anywhere) are left out with a note, as `bench run --resume` sets them aside."""
     records, bad = store.scan(results.parent)
@@ -101,7 +101,7 @@ def read_records(results: Path, notes: list[str]) -> list[dict]:
 def to_frame(records: list[dict], notes: list[str]) -> pd.DataFrame:
     """One row per cell (last record per cell_id), every FIELDS column present, plus derived columns.
     Distributed records whose single-replica reference was recorded after them get their scaling
-    efficiency here (bench.launch.scaling)."""
+    efficiency here (bench.results.scaling)."""
     df = pd.DataFrame.from_records(scaling.fill(records))
     missing = [name for name in FIELDS if name not in df.columns]
     df = pd.concat([df, pd.DataFrame(None, index=df.index, columns=missing, dtype=object)], axis=1)

@@ -1,5 +1,5 @@
 """The report's scaling chart: training images/s over replicas per distribution strategy, with the ideal
-line from the single-replica reference, and the scaling efficiency (bench.launch.scaling)."""
+line from the single-replica reference, and the scaling efficiency (bench.results.scaling)."""
 
 from __future__ import annotations
 

@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bench.cli import main
-from bench.commands import run as run_command
 from bench.launch import runner
+from bench.results import paths as results_paths
 
 ENV = {"logical_cores": 2, "gpu_count": 0, "hostname": "test", "packages": {"tensorflow": "x"}}
 MATRIX = 'name = "t"\n\n[[cells]]\ndataset = "digits"\nmodel = "mnist_cnn"\ndevice = "gpu:7"\n'
@@ -79,7 +79,7 @@ def quiet_machine(monkeypatch: pytest.MonkeyPatch, places: dict[str, str]) -> No
     directory (a generated relative path, e.g. --data-dir TEXT, lands there, never in the checkout)."""
     monkeypatch.chdir(places["base"])
     monkeypatch.setattr(runner, "probe_env", lambda peak: ENV)
-    monkeypatch.setattr(run_command, "RESULTS_ROOT", Path(places["base"]) / "results")
+    monkeypatch.setattr(results_paths, "RESULTS_ROOT", Path(places["base"]) / "results")
     monkeypatch.setenv("BENCH_DATA_DIR", str(Path(places["base"]) / "data"))
     monkeypatch.setenv("BENCH_RESULTS_DIR", str(Path(places["base"]) / "results"))
 

@@ -16,9 +16,9 @@ from typing import Any
 import psutil
 import pytest
 
-from bench.launch import store
 from bench.launch.cluster import SLOT
 from bench.launch.node import TEST_MACHINE_ENV
+from bench.results import store
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[3]

@@ -129,7 +129,8 @@ def test_prior_precision_slowdown_applies_once():
 
 
 def test_runner_records_a_pruned_cell_without_a_process_and_predictions_on_the_rest(tmp_path, monkeypatch):
-    from bench.launch import runner, store
+    from bench.launch import runner
+    from bench.results import store
 
     monkeypatch.setenv("BENCH_FAULT", "raise")
     slow = Cell("digits", "big", stands_for=None, precision="mixed_float16", timeout_s=60.0,

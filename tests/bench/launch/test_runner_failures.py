@@ -110,7 +110,7 @@ def test_a_second_runner_on_the_same_folder_is_refused(faults_run, tmp_path):
 
     run = tmp_path / "run"
     shutil.copytree(faults_run[0], run)
-    # what a running runner holds (bench.launch.store.RunLock)
+    # what a running runner holds (bench.results.store.RunLock)
     with filelock.FileLock(run / ".lock", timeout=0):
         proc = bench("run", "--resume", "--out", str(run))
     assert proc.returncode == 2

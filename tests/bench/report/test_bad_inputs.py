@@ -39,12 +39,12 @@ def test_a_report_that_fails_leaves_no_stale_outputs(make_run, throughput, monke
 
 
 def test_compare_writes_a_folder_of_its_own_by_default(make_run, throughput, tmp_path, monkeypatch, capsys):
-    from bench.commands import run as run_command
+    from bench.results import paths as results_paths
 
     a = make_run([throughput("c1", 10.0)], name="A")
     b = make_run([throughput("c1", 12.0)], name="B")
     home = tmp_path / "results"
-    monkeypatch.setattr(run_command, "RESULTS_ROOT", home)
+    monkeypatch.setattr(results_paths, "RESULTS_ROOT", home)
     before = {p: p.read_bytes() for d in (a, b) for p in d.rglob("*") if p.is_file()}
     assert main(["compare", str(a), str(b)]) == 0
     after = {p: p.read_bytes() for d in (a, b) for p in d.rglob("*") if p.is_file()}

@@ -20,7 +20,7 @@ def test_torn_last_line_is_skipped_with_a_note(make_run):
 
 
 def test_corrupt_middle_line_is_left_out_and_named(make_run):
-    """bench.launch.store's rule (tests/bench/launch/test_store.py): the line is left out with a note, as
+    """bench.results.store's rule (tests/bench/launch/test_store.py): the line is left out with a note, as
     the runner
     sets it aside, never a refusal of the whole run."""
     run_dir = make_run()

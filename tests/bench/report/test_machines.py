@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bench.launch import store
 from bench.report.compare_report import make_compare
 from bench.report.load import load_run
 from bench.report.machines import by_machine, which_machine
 from bench.report.make import make_report
 from bench.report.tables import headline
+from bench.results import store
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "results" / "example" / "quick"
 SPEED = {"node-a": 1.0, "node-b": 0.5}  # node-b measured half node-a's speed in every cell

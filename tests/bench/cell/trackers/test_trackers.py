@@ -11,7 +11,7 @@ from bench.cell.trackers import memory
 from bench.cell.trackers.accuracy import classification_fields
 from bench.config.cell import Cell
 from bench.config.environment import child_env
-from bench.launch.history import earlier_wall_s
+from bench.results.history import earlier_wall_s
 
 
 def test_repeat_slices_count_the_time_between_steps():

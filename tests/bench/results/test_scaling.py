@@ -10,7 +10,7 @@ import dataclasses
 import pytest
 
 from bench.config.cell import Cell
-from bench.launch import scaling
+from bench.results import scaling
 
 BASE = Cell(dataset="digits", model="cifar_cnn", threads=1, batch_size=32, warmup_steps=1, steps=3, repeats=3)
 

@@ -1,4 +1,4 @@
-"""Property-based (hypothesis): damaged results.jsonl lines thrown at bench.launch.store, the report
+"""Property-based (hypothesis): damaged results.jsonl lines thrown at bench.results.store, the report
 loader and
 `bench report`. Whatever the lines, no traceback: records are read, bad lines left out or set aside with
 a note, and every record already written survives, in order."""
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bench.cli import main
 from bench.config.record import NUMERIC_FIELDS
-from bench.launch import store
+from bench.results import store
 from bench.report.load import load_run
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),

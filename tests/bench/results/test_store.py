@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bench.errors import UserError
-from bench.launch import store
+from bench.results import store
 
 
 def test_append_and_read_back(tmp_path):

@@ -7,7 +7,7 @@ import json
 import statistics
 from pathlib import Path
 
-from bench.launch import store
+from bench.results import store
 
 
 def earlier_wall_s(results_root: Path, hostname: str) -> dict[str, float]:
