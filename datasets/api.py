@@ -4,6 +4,7 @@ or the numpy mode's keras PyDataset for machines without TensorFlow)."""
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -148,7 +149,8 @@ def pipeline_mode_available(mode: str) -> tuple[bool, str]:
 
 def _user_h5_dir(root: Path, path: Path) -> Path:
     st = path.stat()
-    key = hashlib.sha1(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:12]
+    name = os.fsencode(path.resolve()) + f"|{st.st_size}|{st.st_mtime_ns}".encode()  # any file name's bytes
+    key = hashlib.sha1(name).hexdigest()[:12]
     return root / "h5" / f"{path.stem}-{key}"
 
 

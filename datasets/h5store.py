@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import h5py
 import numpy as np
 
 from bench.errors import UserError
+from datasets import h5safe
 
 IMAGES, LABELS = "images", "ans"
 CLASS_NAMES_ATTR = "class_names"
@@ -34,15 +37,17 @@ class H5Info:
     extra_keys: list[str]
 
 
-def _class_names(f: h5py.File) -> list[str] | None:
-    raw = f.attrs.get(CLASS_NAMES_ATTR, f[LABELS].attrs.get(CLASS_NAMES_ATTR))
+def _class_names(f: h5py.File, labels: h5py.Dataset, path: Path) -> list[str] | None:
+    """The attribute class_names (on the file, else on the labels), decoded defensively (h5safe)."""
+    raw = h5safe.attribute(f, CLASS_NAMES_ATTR, path)
     if raw is None:
-        return None
-    return [v.decode() if isinstance(v, bytes) else str(v) for v in np.atleast_1d(raw)]
+        raw = h5safe.attribute(labels, CLASS_NAMES_ATTR, path)
+    return None if raw is None else h5safe.text_list(raw, CLASS_NAMES_ATTR, path)
 
 
 def inspect_h5(path: Path, *, num_classes: int | None = None, shape: tuple[int, ...] | None = None) -> H5Info:
-    """Open and validate ``path``; any problem is a one-line UserError naming the fix."""
+    """Open and validate ``path`` as untrusted input (h5safe's checks come before any data is read); any
+    problem is a one-line UserError naming the fix."""
     if not path.exists():
         raise UserError(f"{path} does not exist; check the path (or run `python -m bench datasets`)")
     if not path.is_file():
@@ -58,21 +63,28 @@ def inspect_h5(path: Path, *, num_classes: int | None = None, shape: tuple[int, 
         ) from None
 
 
-def _inspect(f: h5py.File, path: Path, num_classes: int | None, shape: tuple[int, ...] | None) -> H5Info:
-    missing = [k for k in (IMAGES, LABELS) if k not in f]
+def _members(f: h5py.File, path: Path) -> tuple[h5py.Dataset, h5py.Dataset]:
+    """The images and labels datasets, each stored in this file with a bounded declared size."""
+    found = {k: h5safe.member(f, k, path) for k in (IMAGES, LABELS)}
+    missing = [k for k, v in found.items() if v is None]
     if missing:
         raise UserError(
             f"{path} has no {missing[0]!r} dataset (keys: {sorted(f.keys())}); "
             f"an h5 dataset needs '{IMAGES}' (N x H x W x C uint8) and '{LABELS}' (N integer labels)"
         )
-    images, labels = f[IMAGES], f[LABELS]
-    if not (isinstance(images, h5py.Dataset) and isinstance(labels, h5py.Dataset)):
-        raise UserError(f"{path}: '{IMAGES}' and '{LABELS}' must be datasets, not groups; "
-                        "fix the file's layout")
+    size = path.stat().st_size
+    for ds in found.values():
+        h5safe.check_storage(ds, path, size)
+    return found[IMAGES], found[LABELS]
+
+
+def _inspect(f: h5py.File, path: Path, num_classes: int | None, shape: tuple[int, ...] | None) -> H5Info:
+    images, labels = _members(f, path)
     if images.ndim != 4 or images.dtype != np.uint8:
         raise UserError(
             f"{path}: '{IMAGES}' is {images.dtype} with shape {images.shape}; it must be N x H x W x C uint8"
         )
+    h5safe.check_image_shape(images, path)
     if shape is not None and tuple(images.shape[1:]) != tuple(shape):
         raise UserError(
             f"{path}: images are {images.shape[1:]}, expected {tuple(shape)}; wrong file for this dataset"
@@ -85,7 +97,7 @@ def _inspect(f: h5py.File, path: Path, num_classes: int | None, shape: tuple[int
     if len(images) == 0:
         raise UserError(f"{path} holds no images")
     y = labels[()]
-    names = _class_names(f)
+    names = _class_names(f, labels, path)
     k = num_classes or (len(names) if names else int(y.max()) + 1)
     if k > MAX_CLASSES:
         raise UserError(f"{path}: labels/class names imply {k:,} classes, more than the {MAX_CLASSES:,} "
@@ -112,7 +124,8 @@ def _inspect(f: h5py.File, path: Path, num_classes: int | None, shape: tuple[int
 
 def _official_test(f: h5py.File, path: Path, n: int) -> int:
     """The attribute official_test_examples: a whole number from 0 to n - 1 (0: no official test rows)."""
-    raw = f.attrs.get(TEST_ATTR, 0)
+    raw = h5safe.attribute(f, TEST_ATTR, path)
+    raw = 0 if raw is None else raw
     value = np.asarray(raw)
     if value.shape != () or value.dtype.kind not in "iu" or not 0 <= int(value) < n:
         raise UserError(f"{path}: attribute {TEST_ATTR!r} is {raw!r}; it must be a whole number from 0 "
@@ -128,6 +141,44 @@ def _read_ends(images: h5py.Dataset) -> None:
         images.read_direct(buf, np.s_[row : row + 1])
 
 
+@contextmanager
+def new_file(path: Path) -> Iterator[h5py.File]:
+    """A new HDF5 file, written under a hidden temporary name and renamed to ``path`` once whole. On any
+    failure the temporary file is removed, and a write error (a full disk) is a UserError naming the file
+    and the fix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with h5py.File(tmp, "w") as f:
+            yield f
+        tmp.replace(path)
+    except BaseException as exc:
+        tmp.unlink(missing_ok=True)
+        failed = _write_error(exc)
+        if failed is None:
+            raise
+        raise UserError(f"cannot write {path} ({_why(failed)}); check the free space and permissions in "
+                        f"{path.parent}, or give another data folder (--data-dir, BENCH_DATA_DIR)") from None
+
+
+def _write_error(exc: BaseException) -> OSError | None:
+    """The OSError of a failed write: ``exc`` itself, or the one that h5py's close then tripped over (a
+    full disk fails the write with an OSError, then the close with a RuntimeError)."""
+    if isinstance(exc, OSError):
+        return exc
+    return exc.__context__ if isinstance(exc, RuntimeError) and isinstance(exc.__context__, OSError) else None
+
+
+def _why(exc: OSError) -> str:
+    """The system's reason in an OSError, also from HDF5's long messages ("... error message = '...'")."""
+    found = re.search(r"error message = '([^']*)'", str(exc))
+    if found:
+        return found.group(1)
+    if exc.errno:
+        return os.strerror(exc.errno)
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+
+
 def write_h5(
     path: Path,
     blocks: Iterable[tuple[np.ndarray, np.ndarray]],
@@ -140,11 +191,9 @@ def write_h5(
     chunk_rows: int | None = None,
     attrs: dict[str, object] | None = None,
 ) -> Path:
-    """Write (images, labels) blocks into a new file in the layout, atomically (tmp file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Write (images, labels) blocks into a new file in the layout, atomically (new_file)."""
     chunks = (chunk_rows, *image_shape) if (compression or chunk_rows) else None
-    with h5py.File(tmp, "w") as f:
+    with new_file(path) as f:
         images = f.create_dataset(
             IMAGES, shape=(num_examples, *image_shape), dtype=np.uint8, chunks=chunks, compression=compression
         )
@@ -160,5 +209,4 @@ def write_h5(
             start += len(x)
         if start != num_examples:
             raise ValueError(f"wrote {start} examples, expected {num_examples}")
-    tmp.replace(path)
     return path

@@ -18,6 +18,7 @@ import h5py
 import keras
 import numpy as np
 
+from datasets import verify
 from datasets.h5store import IMAGES
 
 
@@ -72,11 +73,14 @@ class H5Batches(keras.utils.PyDataset):
         if self._file is None:
             self._file = h5py.File(self.path, "r")
         images = self._file[IMAGES]
-        if len(rows) and rows[-1] - rows[0] + 1 == len(rows) and np.all(np.diff(rows) == 1):
-            return images[int(rows[0]):int(rows[-1]) + 1]
-        sort = np.argsort(rows)
-        out = np.empty((len(rows), *images.shape[1:]), dtype=np.uint8)
-        out[sort] = images[rows[sort]]
+        try:
+            if len(rows) and rows[-1] - rows[0] + 1 == len(rows) and np.all(np.diff(rows) == 1):
+                return images[int(rows[0]):int(rows[-1]) + 1]
+            sort = np.argsort(rows)
+            out = np.empty((len(rows), *images.shape[1:]), dtype=np.uint8)
+            out[sort] = images[rows[sort]]
+        except verify.READ_ERRORS as exc:  # a corrupt chunk: one line naming the file and the images
+            raise verify.failure(self.path, images, np.sort(rows), exc) from None
         return out
 
 

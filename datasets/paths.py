@@ -9,6 +9,12 @@ from pathlib import Path
 ENV_VAR = "BENCH_DATA_DIR"
 
 
+def shown(text: object) -> str:
+    """A path (or a name holding one) as text any terminal prints: a file name's bytes that are not UTF-8
+    (which Python holds as surrogate escapes) are written as \\xNN."""
+    return os.fsencode(str(text)).decode("utf-8", "backslashreplace")
+
+
 def user_cache_dir() -> Path:
     """The platform's per-user cache folder for galaxybench (XDG on Linux, as platformdirs does)."""
     home = Path.home()

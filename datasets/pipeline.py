@@ -31,8 +31,8 @@ import h5py
 import numpy as np
 import tensorflow as tf
 
-from datasets import chunkread
-from datasets.h5store import IMAGES, LABELS
+from datasets import chunkread, verify
+from datasets.h5store import IMAGES, LABELS, new_file
 
 BLOCK_BYTES = 32 << 20  # one contiguous read
 SHUFFLE_BUFFER_BYTES = 96 << 20  # the stream's shuffle window: whole blocks, at least one
@@ -181,7 +181,10 @@ def read_rows(path: Path, idx: np.ndarray, labels: np.ndarray) -> tuple[np.ndarr
     with h5py.File(path, "r") as f:
         images = f[IMAGES]
         rows = block_rows(int(np.prod(images.shape[1:])), images.chunks[0] if images.chunks else None)
-        out = read_blocks(images, plan_blocks(idx, labels, rows), rows)
+        try:
+            out = read_blocks(images, plan_blocks(idx, labels, rows), rows)
+        except verify.READ_ERRORS as exc:
+            raise verify.failure(path, images, idx, exc) from None
     return out, labels[idx].astype(np.int32)
 
 
@@ -309,7 +312,11 @@ def stream_dataset(
     def read(ids: np.ndarray, pass_seed: np.int64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         picked = [blocks[int(i)] for i in ids]
         with PYTHON_CALLS.call(), h5py.File(path, "r") as f:  # several blocks: into one array, no 2nd copy
-            x = read_block(f[IMAGES], picked[0]) if len(picked) == 1 else read_blocks(f[IMAGES], picked, rows)
+            images = f[IMAGES]
+            try:
+                x = read_block(images, picked[0]) if len(picked) == 1 else read_blocks(images, picked, rows)
+            except verify.READ_ERRORS as exc:  # named by file and images; fit meets it as TensorFlow's error
+                raise verify.failure(path, images, _rows_of(picked), exc) from None
             y = np.concatenate([block.labels for block in picked])
             n = len(y)
             shuffled = pass_seed >= 0
@@ -334,13 +341,17 @@ def stream_dataset(
     return _finish(_passes(len(blocks), shuffle, seed, per_pass, repeat), repeat, len(idx), batch_size)
 
 
+def _rows_of(blocks: list[Block]) -> np.ndarray:
+    """The file rows the blocks read, sorted (for naming the images of a failed read)."""
+    return np.unique(np.concatenate([np.arange(block.start, block.stop) for block in blocks]))
+
+
 def build_cache(path: Path, idx: np.ndarray, labels: np.ndarray, cache: Path) -> Path:
-    """Write the split's rows, decompressed and in split order, to ``cache`` (once; atomic rename)."""
+    """Write the split's rows, decompressed and in split order, to ``cache`` (once; h5store.new_file: a
+    temporary file renamed when whole, removed on failure)."""
     if cache.exists():
         return cache
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-    with h5py.File(path, "r") as src, h5py.File(tmp, "w") as dst:
+    with h5py.File(path, "r") as src, new_file(cache) as dst:
         images = src[IMAGES]
         out = dst.create_dataset(IMAGES, shape=(len(idx), *images.shape[1:]), dtype=np.uint8)
         dst.create_dataset(LABELS, data=labels[idx].astype(np.uint8))
@@ -349,10 +360,12 @@ def build_cache(path: Path, idx: np.ndarray, labels: np.ndarray, cache: Path) ->
         reader = BlockReader(images, np.empty_like(buffer))
         pos = 0
         for block in plan_blocks(idx, labels, rows):
-            k = reader.read_into(block, buffer)
+            try:
+                k = reader.read_into(block, buffer)
+            except verify.READ_ERRORS as exc:
+                raise verify.failure(path, images, _rows_of([block]), exc) from None
             out[pos : pos + k] = buffer[:k]
             pos += k
-    tmp.replace(cache)
     return cache
 
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from datasets.verify import ReadAll
 
 NAME = "datasets"
 HELP = "list the datasets and their status; download, verify or import one"
@@ -21,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     dl = sub.add_parser("download", help="download NAME over HTTPS (resumable, sha256/md5 verified)")
     dl.add_argument("name")
     dl.add_argument("--url", default=None, help="download from this mirror instead of the published URL")
-    ver = sub.add_parser("verify", help="re-check NAME's checksum and HDF5 layout")
+    ver = sub.add_parser("verify", help="re-check NAME's checksum and HDF5 layout, and read every chunk")
     ver.add_argument("name")
     imp = sub.add_parser("import", help="take a file (or MNIST IDX folder) downloaded by hand")
     imp.add_argument("name")
@@ -57,14 +61,34 @@ def _list(root: Path, console: Console) -> int:
 def _verify(root: Path, name: str, console: Console) -> int:
     from datasets import sources
     from datasets.api import open_dataset
+    from datasets.paths import shown
 
     if not name.startswith(("h5:", "synthetic:")):
         for path in sources.candidates(root, name)[:1]:
             sources.verify_source(root, name, path, force=True)
-            console.print(f"{name}: checksum ok for {path}")
+            console.print(f"{name}: checksum ok for {shown(path)}")
     ds = open_dataset(name, data_dir=root)  # validates the HDF5 layout strictly
-    console.print(f"{name}: {ds.path} layout ok, splits {ds.split_sizes}, verified={ds.verified}")
+    read = _read_everything(ds.path)
+    console.print(f"{shown(name)}: {shown(ds.path)} layout ok, {read.summary()}, splits {ds.split_sizes}, "
+                  f"verified={ds.verified}")
     return 0
+
+
+PROGRESS_BYTES = 256 << 20  # files above this show a progress bar while verify reads every chunk
+
+
+def _read_everything(path: Path) -> ReadAll:
+    """verify.read_everything, with a progress bar on stderr for a large file."""
+    from rich.progress import Progress
+
+    from datasets import verify
+    from datasets.paths import shown
+
+    if path.stat().st_size < PROGRESS_BYTES:
+        return verify.read_everything(path)
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(f"reading every chunk of {shown(path.name)}", total=None)
+        return verify.read_everything(path, lambda done, total: bar.update(task, completed=done, total=total))
 
 
 def run(args: argparse.Namespace) -> int:

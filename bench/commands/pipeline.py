@@ -121,7 +121,11 @@ def run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from bench.errors import UserError
+    from datasets.paths import shown
 
+    # TensorFlow's C++ warnings print the traceback of every failed read inside tf.data; the failure
+    # itself reaches the user as one line (_measure_or_say_why)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if args.epochs < 1:
         raise UserError(f"--epochs must be at least 1, not {args.epochs}")
     if args.json and not args.json.parent.is_dir():
@@ -129,8 +133,8 @@ def run(args: argparse.Namespace) -> int:
                         "another path")
     if args.train_steps < 1:
         raise UserError(f"--train-steps must be at least 1, not {args.train_steps}")
-    result = measure(args)
-    table = Table(title=f"pipeline: {args.dataset} ({args.mode}, batch {args.batch_size})")
+    result = _measure_or_say_why(args)
+    table = Table(title=f"pipeline: {shown(args.dataset)} ({args.mode}, batch {args.batch_size})")
     table.add_column("measure")
     table.add_column("value", justify="right")
     for key in (
@@ -151,6 +155,24 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         _write_json(args.json, result)
     return 0
+
+
+def _measure_or_say_why(args: argparse.Namespace) -> dict[str, object]:
+    """measure, with a corrupt chunk met mid-stream (TensorFlow re-raises it as its own error) and a split
+    too big for memory turned into one line naming the file and the fix."""
+    from bench.errors import UserError
+    from datasets import verify
+
+    try:
+        return measure(args)
+    except MemoryError:
+        raise UserError(f"{args.dataset}: the {args.split} split does not fit in memory in mode {args.mode}; "
+                        "use --mode stream (bounded memory) or --max-examples") from None
+    except Exception as exc:
+        failure = verify.behind(exc)
+        if failure is None:
+            raise
+        raise failure from None
 
 
 def _write_json(path: Path, result: dict[str, object]) -> None:
