@@ -36,7 +36,7 @@ ENVS = "envs"  # RUN_DIR/envs/MACHINE.json: each machine's env fingerprint, take
 RAY_INSTALL = "python -m pip install -r requirements-ray.txt"
 START_HINT = f"""ray start --head --resources '{{"{SLOT}": 1}}'"""
 # The code the nodes run is this checkout's (Ray's working_dir), less what is not code.
-SHIP_EXCLUDES = ["results/", ".git/", "wheels/", ".tox/", ".venv/", "**/__pycache__/", ".hypothesis/"]
+SHIP_EXCLUDES = ["/results/", ".git/", "wheels/", ".tox/", ".venv/", "**/__pycache__/", ".hypothesis/"]
 MULTIWORKER_SKIP = ("multiworker cells do not run through --cluster (their workers need one machine's "
                     "network set-up): run them with a plain `python -m bench run` on that machine")
 
