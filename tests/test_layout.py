@@ -1,4 +1,5 @@
-"""The package layout: no import cycle in bench/, and neither side of the process boundary imports the other.
+"""The package layout: no import cycle in bench/, between modules or between packages; neither side of the
+process boundary imports the other; the shared packages import none of the fronts.
 
 The runner side (bench.launch) starts cells; the cell side (bench.cell) runs inside a cell's process.
 Both may import the shared modules (the cell config, the record's fields, errors, process plumbing),
@@ -78,6 +79,28 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def sibling_graph(graph: dict[str, set[str]], parent: str) -> dict[str, set[str]]:
+    """The modules below `parent` merged into its direct children (a subpackage with everything below it,
+    or a module of its own): {child: the other children it imports}."""
+    def child(module: str) -> str | None:
+        rest = module.removeprefix(f"{parent}.")
+        return None if rest == module else f"{parent}.{rest.split('.')[0]}"
+
+    merged: dict[str, set[str]] = {}
+    for a, deps in graph.items():
+        if (ca := child(a)) is not None:
+            merged.setdefault(ca, set()).update(c for b in deps if (c := child(b)) not in (None, ca))
+    return merged
+
+
+def package_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Cycles between the subpackages and modules of each package (bench.report -> bench.launch ->
+    bench.report), found even where no module imports itself round: each package's children must form
+    layers. bench's own modules (cli, errors, ...) are units of their own, not one `bench` package."""
+    parents = sorted({".".join(m.split(".")[:i]) for m in graph for i in range(1, m.count(".") + 1)})
+    return [c for parent in parents for c in cycles(sibling_graph(graph, parent))]
+
+
 def cross_side(graph: dict[str, set[str]], side_of: Callable[[str], str | None]) -> list[tuple[str, str]]:
     """(importer, imported) pairs where a module of one side imports one of the other; side_of gives
     "launch", "cell", or None for modules of neither side."""
@@ -101,10 +124,59 @@ def test_the_walker_finds_a_cycle_and_a_crossing() -> None:
     assert cross_side(graph, side) == [("bench.launch.a", "bench.cell.b")]
 
 
+def test_the_package_walker_finds_a_cycle_no_module_has() -> None:
+    """A package-level cycle made of modules that form no cycle is caught, at any depth; a package that
+    only imports downwards is not."""
+    graph = {"bench.report.load": {"bench.launch.runner"}, "bench.launch.runner": {"bench.results.store"},
+             "bench.results.store": {"bench.report.cost"}, "bench.report.cost": set(),
+             "bench.cell.scenarios.a": {"bench.cell.trackers.b"},
+             "bench.cell.trackers.c": {"bench.cell.scenarios.d"},
+             "bench.cell.child": {"bench.cell.scenarios.a"}}
+    assert cycles(graph) == []
+    assert package_cycles(graph) == [["bench.launch", "bench.report", "bench.results"],
+                                     ["bench.cell.scenarios", "bench.cell.trackers"]]
+    assert package_cycles({"bench.cli": {"bench.report.a"}, "bench.report.a": {"bench.errors"}}) == []
+
+
 def test_no_import_cycle() -> None:
     """No group of bench modules imports itself round (a lazy import included). Before the restructure
     there were two: runner <-> workers, and report.charts <-> its three chart modules."""
     assert cycles(import_graph()) == []
+
+
+def test_no_package_level_cycle() -> None:
+    """No two packages (or a package and a module beside it) import each other, however indirectly."""
+    assert package_cycles(import_graph()) == []
+
+
+# What a package must never import: the shared packages sit below the fronts that use them, and the
+# trackers take device arguments (GPU indices), not a Cell.
+FORBIDDEN = {
+    "bench.results": ("bench.launch", "bench.commands", "bench.report", "bench.cell"),
+    "bench.report": ("bench.launch", "bench.commands", "bench.cell"),
+    "bench.config": ("bench.launch", "bench.commands", "bench.report", "bench.results", "bench.cell"),
+    "bench.cell.trackers": ("bench.config.cell", "bench.cell.scenarios"),
+}
+
+
+def forbidden_imports(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(importer, imported) pairs that FORBIDDEN rules out."""
+    def under(module: str, package: str) -> bool:
+        return module == package or module.startswith(f"{package}.")
+
+    return sorted((a, b) for a, deps in graph.items() for b in deps for package, banned in FORBIDDEN.items()
+                  if under(a, package) and any(under(b, x) for x in banned))
+
+
+def test_the_forbidden_check_can_fail() -> None:
+    graph = {"bench.report.load": {"bench.launch.runner", "bench.results.store"},
+             "bench.cell.trackers.energy": {"bench.config.cell", "bench.config.devices"}}
+    assert forbidden_imports(graph) == [("bench.cell.trackers.energy", "bench.config.cell"),
+                                        ("bench.report.load", "bench.launch.runner")]
+
+
+def test_shared_packages_import_no_front_and_trackers_no_cell() -> None:
+    assert forbidden_imports(import_graph()) == []
 
 
 def test_neither_side_imports_the_other() -> None:

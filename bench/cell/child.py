@@ -22,6 +22,7 @@ from bench.cell.faults import fault_for, inject
 from bench.cell.lifeline import die_with
 from bench.cell.trackers.memory import MemoryTracker, gpu_memory
 from bench.config.cell import Cell
+from bench.config.devices import gpu_index
 from bench.outcome import from_exception
 
 
@@ -86,7 +87,7 @@ def measure(cell: Cell) -> dict[str, Any]:
     record |= tf_version(unavailable)
     measured = memory.stop()
     if backend is not None:
-        measured |= gpu_memory(backend, cell.device)
+        measured |= gpu_memory(backend, gpu_index(cell.device))
     record |= measured.fields
     unavailable |= measured.unavailable
     if unavailable:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench.commands.report import PRICE_HELP
 from bench.errors import UserError
+from bench.launch.session import EXIT_STATUS_HELP, RunOptions
 from bench.launch.workers import EXPOSE_HELP
 from bench.results import paths as results_paths
+
+if TYPE_CHECKING:
+    from bench.config.matrix import MatrixSpec
 
 NAME = "run"
 SET_HELP = ("set one axis for every cell of the matrix, e.g. --set data=synthetic (the full study on "
@@ -53,79 +56,81 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "it) or every-node (every cell on every machine: the machine comparison)")
     parser.add_argument("--retry", choices=["failed"],
                         help="with a run folder: rerun cells whose latest record failed (implies --resume)")
+    parser.epilog = EXIT_STATUS_HELP[0].upper() + EXIT_STATUS_HELP[1:] + "."
 
 
-def run(args: argparse.Namespace) -> int:
-    from bench.config.expanded import write_expanded
-    from bench.config.matrix import expand, load_matrix
-    from bench.launch import cluster, runner
-    from bench.launch.pruning import cheapest_first
-    from bench.launch.workers import check_network, check_user_cluster
-    from bench.report.cost import parse_price, save_price
-    from bench.results import store
+def options(args: argparse.Namespace) -> RunOptions:
+    """The command line unpacked once into RunOptions, with the checks that need no file."""
+    from bench.report.cost import parse_price
 
-    price = None if args.price_per_kwh is None else parse_price(args.price_per_kwh)
-    resume = args.resume or args.retry == "failed"
-    if args.matrix is None and not (resume and args.out):
+    if args.matrix is None and not ((args.resume or args.retry == "failed") and args.out):
         raise UserError("give --matrix NAME|PATH (or --resume --out RUN_DIR to continue a run)")
     if args.overrides and args.matrix is None:
         raise UserError("--set changes the matrix a run starts from; give --matrix NAME|PATH with it")
-    spec = load_matrix(args.matrix, args.overrides) if args.matrix else None
-    run_dir = _run_dir(args.out, spec.name if spec else "", resume)
-    if args.cluster is not None or args.placement is not None or cluster.ran_on_cluster(run_dir):
-        if args.cluster is None:
-            raise UserError("--placement needs --cluster ray[://ADDRESS]" if args.placement else
-                            f"{run_dir} ran on a Ray cluster; add --cluster ray[://ADDRESS]")
-        return cluster.run(args, spec, run_dir, _raise_interrupt)
-    saved = run_dir / store.MATRIX
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "logs").mkdir(exist_ok=True)
-    with store.RunLock(run_dir):
-        if not resume and (run_dir / store.RESULTS).exists():
-            raise UserError(f"{run_dir} has results already; add --resume to continue it, "
-                            "or use another --out")
-        if price is not None:
-            save_price(run_dir, price)
-        set_aside = store.set_aside(run_dir)
-        if set_aside:
-            print(f"note: {set_aside}")
-        env = runner.load_or_probe_env(run_dir)
-        machine = runner.machine_of(env)
-        if saved.exists():
-            planned = expand(load_matrix(str(saved)), machine)
-            if spec is not None and {p.cell.cell_id for p in expand(spec, machine)} != {
-                    p.cell.cell_id for p in planned}:
-                raise UserError(f"--matrix {args.matrix} differs from {saved}; drop --matrix to resume "
-                                "that run, or use a new --out")
-        else:
-            planned = expand(spec, machine)
-            write_expanded(saved, spec, planned)
-        check_user_cluster([p.cell for p in planned if p.skip_reason is None])
-        check_network([p.cell for p in planned if p.skip_reason is None], args.expose_workers)
-        if args.download:
-            _download_missing(planned)
-        todo = _check_data(runner.to_run(planned, run_dir, args.retry == "failed", rerun_data_skips=True,
-                                         rerun_pruned=args.no_prune),
-                           run_dir, args.skip_missing)
-        planner = make_planner(env, planned, run_dir)
-        todo = cheapest_first(todo, planner)
-        print(f"run folder: {run_dir}  ({len(todo)} of {len(planned)} cells to run, cheapest first; "
-              f"predicted {runner.left_text(planner, todo)} before pruning)")
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-        try:
-            counts = runner.run_cells(run_dir, todo, env, total=len(planned), planner=planner,
-                                      prune=not args.no_prune, budget_s=args.cell_budget)
-        except KeyboardInterrupt:
-            print(f"interrupted; resume with: python -m bench run --resume --out {run_dir}")
-            raise
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-    print("finished: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f"  ({run_dir})")
-    if not args.no_report:
-        from bench.report.make import make_report
+    return RunOptions(
+        matrix=args.matrix, overrides=tuple(args.overrides), out=args.out,
+        resume=args.resume or args.retry == "failed", retry_failed=args.retry == "failed",
+        download=args.download, skip_missing=args.skip_missing, prune=not args.no_prune,
+        cell_budget_s=args.cell_budget, report=not args.no_report,
+        price_per_kwh=None if args.price_per_kwh is None else parse_price(args.price_per_kwh),
+        expose_workers=args.expose_workers, cluster=args.cluster, placement=args.placement)
 
-        print(f"report: {make_report(run_dir).html}")
-    return 0
+
+def run(args: argparse.Namespace) -> int:
+    """Run the matrix here, or over a Ray cluster (--cluster, or a run folder that was started on one)."""
+    from bench.config.matrix import load_matrix
+    from bench.launch import cluster, datacheck
+    from bench.launch.session import RunSession
+
+    opts = options(args)
+    spec = load_matrix(opts.matrix, list(opts.overrides)) if opts.matrix else None
+    run_dir = _run_dir(opts.out, spec.name if spec else "", opts.resume)
+    if opts.cluster is not None or opts.placement is not None or cluster.ran_on_cluster(run_dir):
+        if opts.cluster is None:
+            raise UserError("--placement needs --cluster ray[://ADDRESS]" if opts.placement else
+                            f"{run_dir} ran on a Ray cluster; add --cluster ray[://ADDRESS]")
+        cluster.check_options(opts)
+        return RunSession(opts, run_dir).run(lambda: cluster.run(opts, spec, run_dir))
+    datacheck.check_data_folder()
+    return RunSession(opts, run_dir).run(lambda: _run_here(opts, spec, run_dir))
+
+
+def _run_here(opts: RunOptions, spec: MatrixSpec | None, run_dir: Path) -> dict[str, int]:
+    """The cells on this machine (the session holds RUN_DIR's lock): probe the machine, expand or reload
+    the matrix, check the network and the data, then run what is owed, cheapest first."""
+    from bench.config.expanded import write_expanded
+    from bench.config.matrix import expand, load_matrix
+    from bench.launch import runner
+    from bench.launch.pruning import cheapest_first
+    from bench.launch.workers import check_network, check_user_cluster
+    from bench.results import store
+
+    saved = run_dir / store.MATRIX
+    (run_dir / "logs").mkdir(exist_ok=True)
+    env = runner.load_or_probe_env(run_dir)
+    machine = runner.machine_of(env)
+    if saved.exists():
+        planned = expand(load_matrix(str(saved)), machine)
+        if spec is not None and {p.cell.cell_id for p in expand(spec, machine)} != {
+                p.cell.cell_id for p in planned}:
+            raise UserError(f"--matrix {opts.matrix} differs from {saved}; drop --matrix to resume "
+                            "that run, or use a new --out")
+    else:
+        planned = expand(spec, machine)
+        write_expanded(saved, spec, planned)
+    check_user_cluster([p.cell for p in planned if p.skip_reason is None])
+    check_network([p.cell for p in planned if p.skip_reason is None], opts.expose_workers)
+    if opts.download:
+        _download_missing(planned)
+    todo = _check_data(runner.to_run(planned, run_dir, opts.retry_failed, rerun_data_skips=True,
+                                     rerun_pruned=not opts.prune),
+                       run_dir, opts.skip_missing)
+    planner = make_planner(env, planned, run_dir)
+    todo = cheapest_first(todo, planner)
+    print(f"run folder: {run_dir}  ({len(todo)} of {len(planned)} cells to run, cheapest first; "
+          f"predicted {runner.left_text(planner, todo)} before pruning)")
+    return runner.run_cells(run_dir, todo, env, total=len(planned), planner=planner, prune=opts.prune,
+                            budget_s=opts.cell_budget_s)
 
 
 def make_planner(env: dict[str, Any], planned: list[Any], run_dir: Path | None = None) -> Any:
@@ -179,11 +184,6 @@ def _check_data(todo: list[Any], run_dir: Path, skip_missing: bool) -> list[Any]
     pairs = list(zip(todo, datacheck.mark_missing(todo, found), strict=True))
     runner.record_skipped(run_dir, [q for p, q in pairs if q.skip_reason != p.skip_reason])
     return [p for p, q in pairs if q.skip_reason == p.skip_reason]
-
-
-def _raise_interrupt(signum: int, frame: Any) -> None:
-    """SIGTERM behaves like Ctrl-C: stop the current cell, keep the folder resumable."""
-    raise KeyboardInterrupt
 
 
 def _run_dir(out: Path | None, matrix_name: str, resume: bool) -> Path:

@@ -9,10 +9,11 @@ its behaviour (what the cell's process does with it).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from bench.config.devices import is_device
 
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 MODES = ("throughput", "train", "budget")
@@ -94,7 +95,7 @@ AXES: tuple[Axis, ...] = (
     Axis("model", "model name from the registry (python -m bench models)", kind="derived", default=REQUIRED,
          type="str"),
     Axis("device", "cpu or gpu:N", default="cpu", type="str",
-         check=lambda v: v in ("cpu", "all") or bool(re.fullmatch(r"gpu:\d+", str(v))),
+         check=lambda v: v == "all" or is_device(v),
          expected='"cpu", "gpu:N" or "all"',
          toml='device = "cpu" | "gpu:N" | "all"        # all: cpu + every GPU TensorFlow sees'),
     Axis("threads", "intra-op threads (TensorFlow's pool; torch.set_num_threads; jax: the process pinned to "

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bench.config.cell import Cell
+from bench.config.devices import cell_gpus
 
 NO_GPU = "-1"  # CUDA lists no device from an invalid index on; "" would unset the variable on Windows
 
@@ -33,8 +34,4 @@ def child_env(cell: Cell, base: Mapping[str, str]) -> dict[str, str]:
 def visible_gpus(cell: Cell) -> str:
     """CUDA_VISIBLE_DEVICES for the cell: none (cpu: "-1", since on Windows an empty value deletes the
     variable and every GPU shows), gpu:N, or gpu:N..N+replicas-1 (mirrored on GPUs)."""
-    if cell.device == "cpu":
-        return NO_GPU
-    first = int(cell.device.split(":")[1])
-    count = cell.replicas if cell.strategy == "mirrored" else 1
-    return ",".join(str(i) for i in range(first, first + count))
+    return ",".join(str(i) for i in cell_gpus(cell)) or NO_GPU

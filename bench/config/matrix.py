@@ -30,6 +30,7 @@ from typing import Any
 
 from bench.config.axes import BACKEND_NAMES, BY_NAME, MATRIX_AXES, MODES, SETTINGS, positive_int
 from bench.config.cell import Cell
+from bench.config.devices import gpu_index
 from bench.errors import UserError
 
 PRESETS_DIR = Path(__file__).resolve().parents[1] / "presets"
@@ -385,8 +386,8 @@ def skip_reason(cell: Cell, machine: Machine) -> str | None:
     why = _backend_skip(cell, machine)
     if why:
         return why
-    if cell.device.startswith("gpu:"):
-        index = int(cell.device.split(":")[1])
+    index = gpu_index(cell.device)
+    if index is not None:
         gpus = machine.backend_gpus.get(cell.backend, machine.gpus)
         if index >= gpus:
             note = f" ({machine.gpu_note})" if machine.gpu_note else ""
@@ -444,8 +445,8 @@ def _jax_threads_skip(cell: Cell, machine: Machine) -> str | None:
 
 def _strategy_skip(cell: Cell, machine: Machine) -> str | None:
     """Why the cell's distribution strategy cannot run it here, or None."""
-    if cell.strategy == "mirrored" and cell.device.startswith("gpu:"):
-        first = int(cell.device.split(":")[1])
+    first = gpu_index(cell.device)
+    if cell.strategy == "mirrored" and first is not None:
         gpus = machine.backend_gpus.get("tensorflow", machine.gpus)
         if first + cell.replicas > gpus:
             return (f"mirrored over {cell.replicas} GPUs from {cell.device} needs gpu:{first}..gpu:"

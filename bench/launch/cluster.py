@@ -11,10 +11,8 @@ cell on every machine. A node lost during a cell gives that cell an `error` reco
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -22,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.config.cell import Cell
+from bench.config.devices import cell_gpus
 from bench.config.matrix import MatrixSpec, Planned, expand, load_matrix
 from bench.errors import UserError
 from bench.launch import node as node_task
 from bench.launch import runner
 from bench.launch.datacheck import DATA_SKIP_PREFIX
+from bench.launch.session import RunOptions
 from bench.results import scaling, store
 
 SLOT = "galaxybench"  # the custom resource each node offers once: one cell at a time per node
@@ -36,7 +36,7 @@ ENVS = "envs"  # RUN_DIR/envs/MACHINE.json: each machine's env fingerprint, take
 RAY_INSTALL = "python -m pip install -r requirements-ray.txt"
 START_HINT = f"""ray start --head --resources '{{"{SLOT}": 1}}'"""
 # The code the nodes run is this checkout's (Ray's working_dir), less what is not code.
-SHIP_EXCLUDES = ["results/", ".git/", "wheels/", ".tox/", ".venv/", "**/__pycache__/", ".hypothesis/"]
+SHIP_EXCLUDES = ["/results/", ".git/", "wheels/", ".tox/", ".venv/", "**/__pycache__/", ".hypothesis/"]
 MULTIWORKER_SKIP = ("multiworker cells do not run through --cluster (their workers need one machine's "
                     "network set-up): run them with a plain `python -m bench run` on that machine")
 
@@ -80,45 +80,24 @@ def parse_address(text: str) -> str | None:
                     "10001)")
 
 
-def run(args: argparse.Namespace, spec: MatrixSpec | None, run_dir: Path, on_sigterm: Any) -> int:
-    """The `bench run --cluster` command (bench.commands.run found the matrix and the run folder, and
-    hands over its SIGTERM handler): the cluster, the cells, the report."""
-    address = parse_address(args.cluster)
-    if args.download:
+def check_options(options: RunOptions) -> None:
+    """UserError for options a cluster run cannot take, before any folder is made."""
+    parse_address(options.cluster or "")
+    if options.download:
         raise UserError("--download does not reach the nodes: each reads its own data folder; run "
                         "`python -m bench datasets download NAME` on each machine (a cell whose data is "
                         "missing on a node is recorded as skipped there, with that command)")
-    resume = args.resume or args.retry == "failed"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with store.RunLock(run_dir):
-        if not resume and (run_dir / store.RESULTS).exists():
-            raise UserError(f"{run_dir} has results already; add --resume to continue it, "
-                            "or use another --out")
-        placement = _placement(run_dir, args.placement, args.cluster)
-        if args.price_per_kwh is not None:
-            from bench.report.cost import parse_price, save_price
 
-            save_price(run_dir, parse_price(args.price_per_kwh))
-        note = store.set_aside(run_dir)
-        if note:
-            print(f"note: {note}")
-        ray = connect(address)
-        previous = signal.signal(signal.SIGTERM, on_sigterm)
-        try:
-            counts = _run(ray, run_dir, spec, args.matrix, placement, args.retry == "failed")
-        except KeyboardInterrupt:
-            print(f"interrupted; resume with: python -m bench run --resume --out {run_dir} "
-                  f"--cluster {args.cluster}")
-            raise
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            ray.shutdown()
-    print("finished: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f"  ({run_dir})")
-    if not args.no_report:
-        from bench.report.make import make_report
 
-        print(f"report: {make_report(run_dir).html}")
-    return 0
+def run(options: RunOptions, spec: MatrixSpec | None, run_dir: Path) -> dict[str, int]:
+    """The cells of `bench run --cluster` (inside bench.launch.session.RunSession, which holds RUN_DIR's
+    lock): the placement, the cluster, the cells; a count per status."""
+    placement = _placement(run_dir, options.placement, options.cluster or "ray")
+    ray = connect(parse_address(options.cluster or ""))
+    try:
+        return _run(ray, run_dir, spec, options.matrix, placement, options.retry_failed)
+    finally:
+        ray.shutdown()
 
 
 def ran_on_cluster(run_dir: Path | None) -> bool:
@@ -386,7 +365,7 @@ def _start_idle(ray: Any, idle: dict[str, Node], pending: list[Job], running: di
         if job is None:
             continue
         pending.remove(job)
-        gpus = job.cell.replicas if job.cell.device.startswith("gpu") else 0
+        gpus = len(cell_gpus(job.cell))
         ref = _on(ray, node.node_id, node_task.run, job.cell.config(), run_dir.name, node.env,
                   node.fields(placement), gpus=gpus)
         running[ref] = (job, node, runner.utc_now(), time.perf_counter())

@@ -7,10 +7,13 @@ skipped in one pass, or the run stops when no cell that reads real data could ru
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.config.matrix import Planned
+from bench.errors import UserError
 
 DATA_SKIP_PREFIX = "data missing: "  # how a skip written by this check begins (resume re-checks those)
 # Download sizes (bytes) of each named data set's primary file, from its publisher (DESIGN.md's facts;
@@ -45,6 +48,27 @@ class DataCheck:
     def nothing_real_runs(self) -> bool:
         """True when cells read real data and every one of them would skip for want of it."""
         return self.needing_data > 0 and sum(m.cells for m in self.missing) == self.needing_data
+
+
+def check_data_folder(root: Path | None = None) -> Path:
+    """The data folder (default: datasets.paths.data_dir()), made if absent and shown writable by writing
+    a file in it; a UserError naming the fix when it cannot be, before any cell runs (every cell writes
+    its splits or synthetic data there, so each would otherwise be recorded as an error)."""
+    from datasets import paths
+
+    root = root or paths.data_dir(None)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=root, prefix=".galaxybench-write-check-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        why = f"{type(exc).__name__}: {exc.strerror or exc}"
+        where = (f"from ${paths.ENV_VAR}" if os.environ.get(paths.ENV_VAR)
+                 else f"the default user cache folder, HOME={Path.home()}")
+        raise UserError(f"the data folder {root} ({where}) is not a folder this user can write ({why}); "
+                        f"set {paths.ENV_VAR} to one (every cell writes its data splits there)") from None
+    return root
 
 
 def needed(cell_dataset: str) -> str | None:

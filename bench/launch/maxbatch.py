@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.config.devices import gpu_index
+
 GROW_START = 32
 GROW_CAP = 1 << 16  # no batch beyond 65,536 images is tried
 BISECT_TOLERANCE = 1 / 16  # stop when the gap is under 1/16 of the batch that fit
@@ -144,7 +146,7 @@ def run(cell: Any, run_dir: Any, env: dict[str, Any],
         return run_cell(probe_cell(cell, batch), run_dir, env)
 
     cap = train_cap(cell)
-    if cell.device.startswith("gpu"):
+    if gpu_index(cell.device) is not None:
         search = grow_and_bisect(probe, start=min(GROW_START, cap), cap=cap)
     else:
         ram_mb = float(env.get("ram_gb") or 0) * 1024

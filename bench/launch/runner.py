@@ -28,7 +28,7 @@ from bench import outcome
 from bench.config.cell import Cell
 from bench.config.matrix import Machine, Planned
 from bench.errors import UserError
-from bench.launch import maxbatch, workers
+from bench.launch import maxbatch, processes, workers
 from bench.launch.datacheck import DATA_SKIP_PREFIX
 from bench.launch.predict import Prediction
 from bench.launch.pruning import Planner
@@ -49,14 +49,25 @@ ENV_PROBE_TIMEOUT_S = 900
 
 
 def probe_env(peak: bool) -> dict[str, Any]:
-    """Collect env.json's fingerprint in a subprocess (this process never initialises a backend or GPU)."""
+    """Collect env.json's fingerprint in a subprocess (this process never initialises a backend or GPU).
+    The probe runs in a process group of its own and is killed, with anything it started, when this
+    process is interrupted (Ctrl-C, or SIGTERM turned into it by bench.launch.session) or it times out."""
     cmd = [sys.executable, "-m", "bench.envinfo", *(["--peak"] if peak else [])]
-    proc = subprocess.run(cmd, capture_output=True, encoding="utf-8", errors="replace", cwd=REPO,
-                          timeout=ENV_PROBE_TIMEOUT_S)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8",
+                            errors="replace", cwd=REPO, **processes.new_group())
+    try:
+        out, err = proc.communicate(timeout=ENV_PROBE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        kill(proc)
+        raise UserError(f"the environment probe (`{' '.join(cmd[1:])}`) took over {ENV_PROBE_TIMEOUT_S} s; "
+                        "is another job holding the cores or the GPU?") from None
+    except BaseException:
+        kill(proc)
+        raise
     if proc.returncode != 0:
-        tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+        tail = " | ".join(err.strip().splitlines()[-3:])
         raise UserError(f"could not collect the environment (a backend's import failed?): {tail}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def machine_of(env: dict[str, Any]) -> Machine:

@@ -24,6 +24,7 @@ from bench.cell.strategy import global_batch
 from bench.cell.trackers.energy import EnergyMeter, energy_fields
 from bench.cell.trackers.timing import StepTimer, percentiles_ms, spread
 from bench.config.cell import Cell
+from bench.config.devices import cell_gpus
 from bench.outcome import check_finite
 
 
@@ -40,7 +41,8 @@ def run(cell: Cell, work: Workload) -> dict[str, Any]:
     t = time.perf_counter()
     check_finite([float(train_step(batches))])
     fields: dict[str, Any] = {"compile_s": time.perf_counter() - t}
-    meter = EnergyMeter.for_cell(cell)  # RAPL counts the whole package: every local worker's energy
+    # RAPL counts the whole package: every local worker's energy
+    meter = EnergyMeter.for_gpus(cell_gpus(cell))
     timer, losses = timed_steps(lambda: float(train_step(batches)), warm + steps * repeats,
                                 at_step={warm: meter.start})
     reading = meter.stop() if meter.started else None

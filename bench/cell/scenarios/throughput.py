@@ -28,9 +28,9 @@ from bench.cell.trackers.timing import (
     TimeBoxed,
     percentiles_ms,
     spread,
-    time_box,
 )
-from bench.config.cell import Cell
+from bench.config.cell import TIME_BOX_DEFAULTS, Cell
+from bench.config.devices import cell_gpus
 from bench.outcome import check_finite
 
 UNSTABLE = 0.10  # repeats whose (max - min) / median exceeds this disagree
@@ -61,14 +61,22 @@ def stability(first: list[float], second: list[float] | None) -> dict[str, Any]:
     return out
 
 
+def time_box(cell: Cell) -> TimeBox:
+    """A throughput cell's time box (cells recorded before min/max_time_s existed get the defaults)."""
+    return TimeBox(warmup_steps=cell.warmup_steps, min_steps=cell.steps, repeats=cell.repeats,
+                   min_s=cell.min_time_s or TIME_BOX_DEFAULTS["min_time_s"],
+                   max_s=cell.max_time_s or TIME_BOX_DEFAULTS["max_time_s"])
+
+
 def timed_fit_callbacks(
     cell: Cell, box: TimeBox
 ) -> tuple[StepTimer, TimeBoxed, EnergyCallback, ClockCallback]:
     """The callbacks of a timed model.fit: step timer, time box, and the energy and clock meters, both
     started when the box's warm-up ends (the trust check's one-process half attaches the same set)."""
     timer, boxed = StepTimer(), TimeBoxed(box)
-    energy = energy_callback(cell, start_batch=UNBOUNDED_STEPS)
-    clocks = clock_callback(cell, start_batch=UNBOUNDED_STEPS)
+    gpus = cell_gpus(cell)
+    energy = energy_callback(gpus, start_batch=UNBOUNDED_STEPS)
+    clocks = clock_callback(gpus, start_batch=UNBOUNDED_STEPS)
     boxed.on_warm.append(lambda done: setattr(energy, "start_batch", done))
     boxed.on_warm.append(lambda done: setattr(clocks, "start_batch", done))
     return timer, boxed, energy, clocks

@@ -15,6 +15,7 @@ from bench.cell.trackers.accuracy import evaluate
 from bench.cell.trackers.energy import energy_callback, energy_fields
 from bench.cell.trackers.timing import StepTimer
 from bench.config.cell import Cell
+from bench.config.devices import cell_gpus
 from bench.outcome import check_finite
 
 SYNTHETIC_NO_ACCURACY = "synthetic data: no accuracy is reported"
@@ -36,7 +37,7 @@ def fit_and_evaluate(cell: Cell, work: Workload, callbacks: list[Any], epochs: i
                          max_examples=cell.max_train_examples)
     val = feed.batches(ds, cell, "val", b)
     timer = StepTimer(None if ds.synthetic else cell.target_accuracy)
-    energy = energy_callback(cell)  # the whole fit, validation included
+    energy = energy_callback(cell_gpus(cell))  # the whole fit, validation included
     t = time.perf_counter()
     history = work.model.fit(train, validation_data=val, epochs=epochs, verbose=0, shuffle=False,  # ours
                              callbacks=[keras.callbacks.TerminateOnNaN(), timer, energy, *callbacks])

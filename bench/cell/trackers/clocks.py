@@ -16,9 +16,8 @@ from typing import Any
 
 import keras
 
-from bench.cell.trackers.energy import cell_gpus, nvml_init
+from bench.cell.trackers.energy import nvml_init
 from bench.cell.trackers.measured import Measured
-from bench.config.cell import Cell
 
 POLL_S = 0.25
 FALL = 0.10  # a clock whose lowest sample is this far below its highest counts as throttled
@@ -91,11 +90,12 @@ class ClockSampler:
         self.started = False
 
     @classmethod
-    def for_cell(cls, cell: Cell) -> ClockSampler:
+    def for_gpus(cls, gpus: list[int]) -> ClockSampler:
+        """A sampler of the CPU clock and these GPUs' clocks (NVML indices), and why any is absent."""
         cpu, cpu_why = cpu_mhz_reader()
-        gpus, nvml, gpu_why = nvml_clocks(cell_gpus(cell))
+        readers, nvml, gpu_why = nvml_clocks(gpus)
         why = {k: v for k, v in (("cpu_mhz", cpu_why), ("gpu_sm_mhz", gpu_why)) if v}
-        return cls(cpu, gpus, why, nvml)
+        return cls(cpu, readers, why, nvml)
 
     def sample(self) -> None:
         """One reading of every clock; a reader that fails is dropped with its error as the reason."""
@@ -187,6 +187,6 @@ class ClockCallback(keras.callbacks.Callback):
         return Measured(self.fields, dict(self.sampler.unavailable))
 
 
-def clock_callback(cell: Cell, start_batch: int = 0) -> ClockCallback:
-    """The callback to add to the timed model.fit."""
-    return ClockCallback(ClockSampler.for_cell(cell), start_batch)
+def clock_callback(gpus: list[int], start_batch: int = 0) -> ClockCallback:
+    """The callback to add to the timed model.fit: the CPU clock and these GPUs' clocks."""
+    return ClockCallback(ClockSampler.for_gpus(gpus), start_batch)

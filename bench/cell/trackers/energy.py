@@ -20,7 +20,6 @@ from typing import Any, Protocol
 import keras
 
 from bench.cell.trackers.measured import Measured
-from bench.config.cell import Cell
 
 POWERCAP_ENV = "BENCH_POWERCAP_ROOT"  # tests point this at a fake sysfs tree
 POWERCAP_ROOT = "/sys/class/powercap"
@@ -143,15 +142,6 @@ class NvmlPowerSampler:
         return self._joules
 
 
-def cell_gpus(cell: Cell) -> list[int]:
-    """NVML indices of the cell's GPUs (CUDA_DEVICE_ORDER=PCI_BUS_ID makes gpu:N NVML's N)."""
-    if cell.device == "cpu":
-        return []
-    first = int(cell.device.split(":")[1])
-    return list(range(first, first + (cell.replicas if cell.strategy == "mirrored" else 1)))
-
-
-
 def nvml_init() -> tuple[Any, str | None]:
     """The initialised pynvml module, or None and why NVML cannot be used (shared by energy and clocks)."""
     try:
@@ -209,10 +199,11 @@ class EnergyMeter:
         self._t0: float | None = None
 
     @classmethod
-    def for_cell(cls, cell: Cell) -> EnergyMeter:
-        """A meter over the CPU packages and the cell's GPUs, with reasons for each absent kind."""
+    def for_gpus(cls, gpus: list[int]) -> EnergyMeter:
+        """A meter over the CPU packages and these GPUs (NVML indices: bench.config.devices.gpu_indices),
+        with reasons for each absent kind."""
         cpu, cpu_why = rapl_sources()
-        gpu, nvml, gpu_why = nvml_sources(cell_gpus(cell))
+        gpu, nvml, gpu_why = nvml_sources(gpus)
         why = {k: v for k, v in (("cpu_energy_j", cpu_why), ("gpu_energy_j", gpu_why)) if v}
         return cls(cpu + gpu, why, nvml)
 
@@ -301,9 +292,9 @@ class EnergyCallback(keras.callbacks.Callback):
         return sum(min(n, epoch_examples) if epoch_examples else n for n in per_epoch)
 
 
-def energy_callback(cell: Cell, start_batch: int = 0) -> EnergyCallback:
-    """The callback to add to model.fit: meters the cell's sources from batch `start_batch` on."""
-    return EnergyCallback(EnergyMeter.for_cell(cell), start_batch)
+def energy_callback(gpus: list[int], start_batch: int = 0) -> EnergyCallback:
+    """The callback to add to model.fit: meters the CPU packages and these GPUs from `start_batch` on."""
+    return EnergyCallback(EnergyMeter.for_gpus(gpus), start_batch)
 
 
 def energy_fields(reading: Reading | None, images: int) -> Measured:

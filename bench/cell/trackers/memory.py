@@ -70,10 +70,10 @@ def peak_rss_mb() -> float | None:
     return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
 
 
-def gpu_memory(backend: Any, device: str) -> Measured:
-    """GPU peak memory (the backend's allocator: bench.cell.backends.Backend) and NVML's in-use memory, or
-    why they are unavailable."""
-    if device == "cpu":
+def gpu_memory(backend: Any, gpu: int | None) -> Measured:
+    """GPU peak memory (the backend's allocator: bench.cell.backends.Backend) and NVML's in-use memory of
+    GPU `gpu` (NVML index; None on a cpu cell), or why they are unavailable."""
+    if gpu is None:
         why = "cpu cell: no GPU visible to this process"
         return Measured({}, {"gpu_peak_mb": why, "gpu_nvml_used_mb": why})
     fields: dict[str, Any] = {}
@@ -86,7 +86,7 @@ def gpu_memory(backend: Any, device: str) -> Measured:
         import pynvml
 
         pynvml.nvmlInit()
-        handle = pynvml.nvmlDeviceGetHandleByIndex(int(device.split(":")[1]))
+        handle = pynvml.nvmlDeviceGetHandleByIndex(gpu)
         fields["gpu_nvml_used_mb"] = pynvml.nvmlDeviceGetMemoryInfo(handle).used / 2**20
         pynvml.nvmlShutdown()
     except Exception as exc:  # pynvml raises NVMLError subclasses, or ImportError/OSError without a driver

@@ -235,12 +235,3 @@ class TimeBoxed(keras.callbacks.Callback):
 
     def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._end("stop_predicting")
-
-
-def time_box(cell: Any) -> TimeBox:
-    """A throughput cell's time box (cells recorded before min/max_time_s existed get the defaults)."""
-    from bench.config.cell import TIME_BOX_DEFAULTS
-
-    return TimeBox(warmup_steps=cell.warmup_steps, min_steps=cell.steps, repeats=cell.repeats,
-                   min_s=cell.min_time_s or TIME_BOX_DEFAULTS["min_time_s"],
-                   max_s=cell.max_time_s or TIME_BOX_DEFAULTS["max_time_s"])

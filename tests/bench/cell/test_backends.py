@@ -238,7 +238,7 @@ def test_jax_gpu_checks_and_peak_with_a_fake_jax(monkeypatch):
         jax_backend.start(Cell("d", "m", backend="jax"))
     jax.devices = lambda: [_FakeJaxDevice("gpu", None)]
     b = jax_backend.start(Cell("d", "m", backend="jax", device="gpu:0"))
-    fields, why = memory.gpu_memory(b, "gpu:0")
+    fields, why = memory.gpu_memory(b, 0)
     assert "gpu_peak_mb" not in fields and "peak_bytes_in_use" in why["gpu_peak_mb"]
 
 
@@ -249,7 +249,7 @@ def test_gpu_memory_of_any_backend_with_a_fake_nvml(monkeypatch):
     nvml.nvmlDeviceGetMemoryInfo = lambda h: types.SimpleNamespace(used=7 * 2**20)
     monkeypatch.setitem(sys.modules, "pynvml", nvml)
     b = backends.Backend("torch", "x", "Fake GPU", lambda: 2.0, "torch.cuda.max_memory_allocated")
-    assert memory.gpu_memory(b, "gpu:0") == ({"gpu_peak_mb": 2.0, "gpu_nvml_used_mb": 7.0}, {})
+    assert memory.gpu_memory(b, 0) == ({"gpu_peak_mb": 2.0, "gpu_nvml_used_mb": 7.0}, {})
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="os.sched_setaffinity is Linux-only")

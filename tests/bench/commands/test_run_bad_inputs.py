@@ -90,3 +90,15 @@ def test_bad_set_is_one_line(tmp_path: Path, capsys):
     _fails(["run", "--matrix", "ci", "--out", str(tmp_path / "new"), "--set", "colour=red"], capsys,
            "give AXIS=VALUE")
     assert not (tmp_path / "new").exists()
+
+
+def test_an_unusable_data_folder_stops_the_run_before_anything(tmp_path: Path, capsys, monkeypatch):
+    """One line and exit 2 before any folder or record is made (else every cell would be an `error`)."""
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    monkeypatch.setenv("BENCH_DATA_DIR", str(afile))
+    _fails(["run", "--matrix", "ci", "--out", str(tmp_path / "new")], capsys, "set BENCH_DATA_DIR to one")
+    assert not (tmp_path / "new").exists()
+    run = _run_folder(tmp_path)
+    _fails(["run", "--resume", "--out", str(run)], capsys, f"the data folder {afile}")
+    assert not (run / "results.jsonl").exists()

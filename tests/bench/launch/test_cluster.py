@@ -14,6 +14,7 @@ from bench.errors import UserError
 from bench.launch import cluster
 from bench.launch.cluster import Node, merged, parse_address, plan_jobs
 from bench.launch.runner import skipped_record
+from tests.bench.conftest import REPO
 
 A = Cell(dataset="synthetic:8x8x1:10:128", model="cifar_cnn", batch_size=16)
 B = Cell(dataset="synthetic:8x8x1:10:128", model="cifar_cnn", batch_size=32)
@@ -94,3 +95,17 @@ def test_a_cluster_run_keeps_its_placement(tmp_path: Path) -> None:
 def test_download_is_refused_on_a_cluster(capsys: pytest.CaptureFixture) -> None:
     assert main(["run", "--matrix", "ci", "--cluster", "ray", "--download"]) == 2
     assert "on each machine" in capsys.readouterr().err
+
+
+def test_the_code_shipped_to_the_nodes_keeps_every_package() -> None:
+    """Ray's working_dir excludes (its own gitwildmatch) drop the run folders, never a package of the same
+    name such as bench/results (an unanchored `results/` left bench.results off every node)."""
+    pytest.importorskip("ray")
+    from ray._private.thirdparty.pathspec import PathSpec
+
+    spec = PathSpec.from_lines("gitwildmatch", cluster.SHIP_EXCLUDES)
+    code = [p.relative_to(REPO).as_posix() for top in ("bench", "datasets", "models")
+            for p in (REPO / top).rglob("*.py") if "__pycache__" not in p.parts]
+    assert "bench/results/store.py" in code
+    assert [p for p in code if spec.match_file(p)] == []
+    assert spec.match_file("results/20261207T000000Z-host-ci/results.jsonl")

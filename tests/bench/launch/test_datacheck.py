@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.config.cell import Cell
 from bench.config.matrix import Planned
+from bench.errors import UserError
 from bench.launch import datacheck, runner
 from tests.bench.conftest import bench, records
 
@@ -82,10 +85,45 @@ def test_run_records_missing_data_cells_in_one_pass_and_runs_the_rest(tmp_path: 
     out = tmp_path / "run"
     proc = bench("run", "--matrix", str(matrix), "--out", str(out), "--no-report",
                  env={"BENCH_DATA_DIR": str(tmp_path / "d"), "BENCH_FAULT": "raise"})
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # the digits cell ran and errored on purpose
     assert proc.stdout.count("cifar10: 1 cell(s)") == 1
     by_data = {r["dataset"]: r for r in records(out)}
     cifar = by_data["cifar10"]
     assert cifar["status"] == "skipped" and "datasets download cifar10" in cifar["reason"]
     assert not (out / "logs" / f"{by_data['cifar10']['cell_id']}.log").exists()  # no process for it
     assert by_data["digits"]["status"] == "error"  # the digits cell did run (and failed on purpose)
+
+
+def test_a_writable_data_folder_is_made_and_left_clean(tmp_path: Path):
+    root = tmp_path / "new" / "data"
+    assert datacheck.check_data_folder(root) == root
+    assert root.is_dir() and list(root.iterdir()) == []  # the write check leaves nothing behind
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file", "unwritable"])
+def test_an_unusable_data_folder_is_one_line_naming_the_fix(tmp_path: Path, monkeypatch, where: str):
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    if where == "unwritable":
+        if not Path("/proc/self").is_dir():
+            pytest.skip("needs /proc: a folder no one (root included) can create files in")
+        root = Path("/proc")
+    else:
+        root = afile if where == "a file" else afile / "data"
+    monkeypatch.setenv("BENCH_DATA_DIR", str(root))
+    with pytest.raises(UserError) as caught:
+        datacheck.check_data_folder()
+    message = str(caught.value)
+    assert f"the data folder {root} (from $BENCH_DATA_DIR) is not a folder this user can write" in message
+    assert "set BENCH_DATA_DIR to one" in message and "\n" not in message
+    assert afile.read_text() == "not a folder"
+
+
+def test_an_unusable_home_names_home_and_the_fix(monkeypatch):
+    if not Path("/proc/self").is_dir():
+        pytest.skip("needs /proc: a HOME under which no one (root included) can create a folder")
+    monkeypatch.delenv("BENCH_DATA_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", "/proc/no-home")
+    with pytest.raises(UserError, match=r"user cache folder, HOME=/proc/no-home\).*set BENCH_DATA_DIR"):
+        datacheck.check_data_folder()

@@ -16,9 +16,13 @@ def by_model(run_dir: Path) -> dict[str, dict]:
     return {r["model"]: r for r in records(run_dir)}
 
 
-def test_run_completes_with_one_record_per_cell(faults_run):
+def test_run_completes_with_one_record_per_cell_and_exits_1_for_its_errors(faults_run):
     out, proc = faults_run
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    errors = sum(r["status"] == "error" for r in records(out))  # m_raise, m_abort (and m_sigkill on Windows)
+    last = proc.stdout.splitlines()[-1]
+    assert last.startswith(f"exit status 1: {errors} cell(s) ended in error") and errors >= 2, proc.stdout
+    assert f"python -m bench run --retry failed --out {out}" in last
     recs = records(out)
     assert len(recs) == 8
     assert len({r["cell_id"] for r in recs}) == 8
@@ -94,7 +98,7 @@ def test_resume_runs_nothing_more_and_retry_reruns_only_failed(faults_run, tmp_p
     first_log = (run / "logs" / f"{hang_id}.log").read_text()
     proc = bench("run", "--retry", "failed", "--out", str(run), env={"BENCH_FAULT": FAULTS.replace(
         "hang@m_hang", "raise@m_hang")})
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # the rerun cells fail again, by the same faults
     assert (run / "logs" / f"{hang_id}.attempt1.log").read_text() == first_log  # the failed try's log
     assert (run / "logs" / f"{hang_id}.log").read_text() != first_log
     recs = records(run)

@@ -11,7 +11,6 @@ import pytest
 
 from bench.cell.trackers import clocks
 from bench.cell.trackers.clocks import ClockSampler, cpu_mhz_reader, nvml_clocks
-from bench.config.cell import Cell
 
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="cpufreq is Linux's")
 
@@ -105,5 +104,5 @@ def test_gpu_steady_and_idle_bit_is_not_throttled(monkeypatch):
 
 def test_a_gpu_cell_without_nvml_says_why(monkeypatch):
     monkeypatch.setitem(sys.modules, "pynvml", None)  # import fails
-    sampler = ClockSampler.for_cell(Cell("digits", "mnist_cnn", device="gpu:0"))
+    sampler = ClockSampler.for_gpus([0])
     assert not sampler.gpus and sampler.unavailable["gpu_sm_mhz"].startswith("NVML unavailable")

@@ -21,12 +21,10 @@ from bench.cell.trackers.energy import (
     NvmlPowerSampler,
     RaplPackage,
     Reading,
-    cell_gpus,
     energy_fields,
     nvml_sources,
     rapl_sources,
 )
-from bench.config.cell import Cell
 from tests.bench.conftest import REPO, records
 from tests.conftest import need_backend
 
@@ -164,18 +162,12 @@ def test_no_nvml_or_a_cpu_cell_is_unavailable_with_the_reason(monkeypatch):
     assert nvml_sources([0])[2] == "NVML unavailable: NVML Shared Library Not Found"
 
 
-def test_cell_gpus():
-    assert cell_gpus(Cell("d", "m")) == []
-    assert cell_gpus(Cell("d", "m", device="gpu:2")) == [2]
-    assert cell_gpus(Cell("d", "m", device="gpu:1", strategy="mirrored", replicas=3)) == [1, 2, 3]
-
-
 def test_meter_for_a_gpu_cell_sums_cpu_and_gpu_and_shuts_nvml_down(tmp_path, monkeypatch):
     root = fake_powercap(tmp_path, {"intel-rapl:0": ("package-0", 0, 10**12)})
     monkeypatch.setenv(energy.POWERCAP_ENV, str(root))
     nvml = fake_pynvml([0, 1_000, 4_000])
     monkeypatch.setitem(sys.modules, "pynvml", nvml)
-    meter = EnergyMeter.for_cell(Cell("d", "m", device="gpu:0"))
+    meter = EnergyMeter.for_gpus([0])
     meter.start()
     set_uj(root, "intel-rapl:0", 7_000_000)
     reading = meter.stop()

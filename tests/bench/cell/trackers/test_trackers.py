@@ -68,7 +68,7 @@ def test_memory_tracker_samples_and_peak():
 
 
 def test_gpu_memory_on_a_cpu_cell_is_unavailable_not_zero():
-    fields, why = memory.gpu_memory(None, "cpu")
+    fields, why = memory.gpu_memory(None, None)
     assert fields == {} and set(why) == {"gpu_peak_mb", "gpu_nvml_used_mb"}
 
 
