@@ -58,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from bench.config.expanded import write_expanded
     from bench.config.matrix import expand, load_matrix
-    from bench.launch import cluster, runner
+    from bench.launch import cluster, runner, shapes
     from bench.launch.pruning import cheapest_first
     from bench.launch.workers import check_network, check_user_cluster
     from bench.report.cost import parse_price, save_price
@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
     if args.overrides and args.matrix is None:
         raise UserError("--set changes the matrix a run starts from; give --matrix NAME|PATH with it")
     spec = load_matrix(args.matrix, args.overrides) if args.matrix else None
+    if spec is not None:
+        shapes.check_matrix(spec)  # every cell's data too small for its model: one line, nothing started
     run_dir = _run_dir(args.out, spec.name if spec else "", resume)
     if args.cluster is not None or args.placement is not None or cluster.ran_on_cluster(run_dir):
         if args.cluster is None:
@@ -100,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             planned = expand(spec, machine)
             write_expanded(saved, spec, planned)
+        planned = shapes.mark_unfit(planned)  # data too small for the model: skipped, no process
         check_user_cluster([p.cell for p in planned if p.skip_reason is None])
         check_network([p.cell for p in planned if p.skip_reason is None], args.expose_workers)
         if args.download:
