@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     print("\n".join(plan_summary.group_lines(rows)))
     print()
     print("\n".join(_totals(rows, found, root, shapes.unfit_pairs(planned))))
-    print(_estimate_basis(env, earlier))
+    print(_estimate_basis(env, earlier, len(ordered)))
     print(f"every cell in run order, with its prediction and reason: {out}")
     return 0
 
@@ -113,13 +113,17 @@ def _top_reasons(rows: list[dict[str, Any]]) -> str:
     return "; ".join(f"{reason}: {n}" for reason, n in top) + more
 
 
-def _estimate_basis(env: dict[str, Any], earlier: int) -> str:
-    """What the times rest on, said plainly: the GEMM peak measured just now (it moves with the load)."""
+def _estimate_basis(env: dict[str, Any], earlier: int, cells: int) -> str:
+    """What the times rest on, said plainly: earlier runs of the same cells here, else priors scaled by the
+    GEMM peak measured just now (which moves with the machine's load)."""
     from bench.report.numbers import number
 
+    host = env.get("hostname")
+    if cells and earlier == cells:
+        return textwrap.fill(f"The times come from earlier runs of these {cells} cells on {host}.", 80)
     peaks = env.get("peak_gflop_s", {}) or {}
     shown = ", ".join(f"{device} {number(value)} GFLOP/s" for device, value in peaks.items() if value)
-    history = f"{earlier} cells from earlier runs on {env.get('hostname')}, the rest from " if earlier else ""
+    history = f"earlier runs on {host} for {earlier} cells and, for the rest, from " if earlier else ""
     text = (f"The times come from {history}priors in results/example scaled by the GEMM peak measured just "
             f"now ({shown or 'not measured'}). That peak moves with the machine's load (another job on the "
             "cores can halve it), and the times move with it: plan again on a quiet machine for a steadier "
