@@ -224,7 +224,7 @@ def render_compare(
 {"".join(f'<p class="note">{escape(n)}</p>' for n in notes)}
 <p>Each run is compared with run A on the cells both measured ok (same cell_id). A difference is flagged
 (higher/lower) only when an exact two-sided Mann-Whitney U test on the two runs' timed repeats gives
-p &le; {alpha:g}; with 3 repeats each that means the repeat ranges do not overlap. Otherwise: "too few
+p &le; {number(alpha)}; with 3 repeats each that means the repeat ranges do not overlap. Otherwise: "too few
 repeats" when the test cannot flag anything with so few repeats (2 each), however far the ratio is from 1;
 "within noise" when each run's median lies in the other's repeat range; "not significant" when the test
 could tell and did not. Metrics without repeats are shown but never flagged ("noise not measured").</p>
