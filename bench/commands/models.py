@@ -84,7 +84,7 @@ def _print_table(rows: list[dict]) -> None:
             f"{r['params']:,}",
             f"{r['seed_params']:,}" if r["seed_params"] is not None else "-",
             seed_difference(r["params"], r["seed_params"]),
-            number(r["forward_flops_per_image"] / 1e9),
+            number(r["forward_flops_per_image"] / 1e9, significant=4),  # exact counts: four digits
             "x".join(map(str, r["default_input"])),
             str(r["epochs"]),
             "\n".join(r["datasets"]),
