@@ -33,6 +33,6 @@ def run(args: argparse.Namespace) -> int:
 
     result = make_compare(args.run_dirs, args.out, args.alpha)
     print("\n".join(result.lines()))
-    print(f"\nevery cell side by side: {result.html}")
-    print(f"every row and field: {result.csv}")
+    print(f"\nwrote {result.html} (every cell side by side)")
+    print(f"wrote {result.csv} (every row and field)")
     return 0
