@@ -27,24 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the outputs and print where they are (matplotlib/pandas imported only here)."""
+    """Write the outputs, print a summary that fits 100 columns and where the details are (matplotlib and
+    pandas imported only here)."""
     from bench.report.compare_report import make_compare
 
     result = make_compare(args.run_dirs, args.out, args.alpha)
-    for label in result.labels:
-        print(label)
-    print(result.counts.to_string(index=False) if not result.counts.empty else "the runs share no ok cell")
-    flagged = result.table[result.table["verdict"].isin(["higher", "lower"])]
-    if not flagged.empty:
-        cols = ["run", "cell_id", "metric", "a", "b", "ratio", "ratio_low", "ratio_high", "verdict"]
-        print("differences beyond the noise:")
-        print(flagged[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    if not result.ratios.empty:
-        print("ratios (this run / A) over the cells both measured:")
-        print(result.ratios.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    if not result.best.empty:
-        print("fastest training setting per pair:")
-        print(result.best.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
-    print(f"wrote {result.html}")
-    print(f"wrote {result.csv}")
+    print("\n".join(result.lines()))
+    print(f"\nwrote {result.html} (every cell side by side)")
+    print(f"wrote {result.csv} (every row and field)")
     return 0

@@ -64,6 +64,8 @@ def _print_table(rows: list[dict]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from bench.report.numbers import number
+
     table = Table(
         title=f"models at their default input, {NUM_CLASSES} classes",
         caption="GFLOPs: forward GFLOPs per image; seed: the parameter count the seed reports; vs seed: "
@@ -82,7 +84,7 @@ def _print_table(rows: list[dict]) -> None:
             f"{r['params']:,}",
             f"{r['seed_params']:,}" if r["seed_params"] is not None else "-",
             seed_difference(r["params"], r["seed_params"]),
-            f"{r['forward_flops_per_image'] / 1e9:.4g}",
+            number(r["forward_flops_per_image"] / 1e9, significant=4),  # exact counts: four digits
             "x".join(map(str, r["default_input"])),
             str(r["epochs"]),
             "\n".join(r["datasets"]),

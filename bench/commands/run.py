@@ -79,11 +79,13 @@ def options(args: argparse.Namespace) -> RunOptions:
 def run(args: argparse.Namespace) -> int:
     """Run the matrix here, or over a Ray cluster (--cluster, or a run folder that was started on one)."""
     from bench.config.matrix import load_matrix
-    from bench.launch import cluster, datacheck
+    from bench.launch import cluster, datacheck, shapes
     from bench.launch.session import RunSession
 
     opts = options(args)
     spec = load_matrix(opts.matrix, list(opts.overrides)) if opts.matrix else None
+    if spec is not None:
+        shapes.check_matrix(spec)  # every cell's data too small for its model: one line, nothing started
     run_dir = _run_dir(opts.out, spec.name if spec else "", opts.resume)
     if opts.cluster is not None or opts.placement is not None or cluster.ran_on_cluster(run_dir):
         if opts.cluster is None:
@@ -100,7 +102,7 @@ def _run_here(opts: RunOptions, spec: MatrixSpec | None, run_dir: Path) -> dict[
     the matrix, check the network and the data, then run what is owed, cheapest first."""
     from bench.config.expanded import write_expanded
     from bench.config.matrix import expand, load_matrix
-    from bench.launch import runner
+    from bench.launch import progress, runner, shapes
     from bench.launch.pruning import cheapest_first
     from bench.launch.workers import check_network, check_user_cluster
     from bench.results import store
@@ -118,6 +120,7 @@ def _run_here(opts: RunOptions, spec: MatrixSpec | None, run_dir: Path) -> dict[
     else:
         planned = expand(spec, machine)
         write_expanded(saved, spec, planned)
+    planned = shapes.mark_unfit(planned)  # data too small for the model: skipped, no process
     check_user_cluster([p.cell for p in planned if p.skip_reason is None])
     check_network([p.cell for p in planned if p.skip_reason is None], opts.expose_workers)
     if opts.download:
@@ -128,7 +131,7 @@ def _run_here(opts: RunOptions, spec: MatrixSpec | None, run_dir: Path) -> dict[
     planner = make_planner(env, planned, run_dir)
     todo = cheapest_first(todo, planner)
     print(f"run folder: {run_dir}  ({len(todo)} of {len(planned)} cells to run, cheapest first; "
-          f"predicted {runner.left_text(planner, todo)} before pruning)")
+          f"predicted {progress.left_text(planner, todo)} before pruning)")
     return runner.run_cells(run_dir, todo, env, total=len(planned), planner=planner, prune=opts.prune,
                             budget_s=opts.cell_budget_s)
 

@@ -24,7 +24,7 @@ from bench.config.devices import cell_gpus
 from bench.config.matrix import MatrixSpec, Planned, expand, load_matrix
 from bench.errors import UserError
 from bench.launch import node as node_task
-from bench.launch import runner
+from bench.launch import runner, shapes
 from bench.launch.datacheck import DATA_SKIP_PREFIX
 from bench.launch.session import RunOptions
 from bench.results import scaling, store
@@ -191,7 +191,7 @@ def find_nodes(ray: Any, run_dir: Path, spec: MatrixSpec | None) -> list[Node]:
     envs = _envs(ray, run_dir, usable, [x["machine"] for x in names])
     source = load_matrix(str(run_dir / store.MATRIX)) if (run_dir / store.MATRIX).exists() else spec
     nodes = [Node(n["NodeID"], n.get("NodeManagerAddress", "?"), x["machine"], env,
-                  with_cluster_skips(expand(source, runner.machine_of(env))))
+                  with_cluster_skips(shapes.mark_unfit(expand(source, runner.machine_of(env)))))
              for n, x, env in zip(usable, names, envs, strict=True)]
     return sorted(nodes, key=lambda n: n.machine)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from bench.config.cell import Cell
 from bench.launch.predict import Prediction, Priors, data_of, prior_img_s, wall_s
+from bench.report.numbers import number
 
 PRUNE_FACTOR = 1.5  # "far over": even a prediction 1.5x too pessimistic would still time out
 
@@ -68,7 +69,7 @@ class Planner:
         if base is None or cell.precision == "float32":
             return base, basis
         factor, why = self.precision_speed(cell.precision)
-        return base * factor, f"{basis}; x{factor:.3g} for {cell.precision} ({why})"
+        return base * factor, f"{basis}; x{number(factor)} for {cell.precision} ({why})"
 
     def _float32_img_s(self, cell: Cell) -> tuple[float | None, str]:
         """Float32 training img/s: the same pair measured, else another model by FLOPs ratio, else prior."""
@@ -84,7 +85,7 @@ class Planner:
             other = max(alike, key=lambda r: r["train_flops_per_image"])  # the nearest in cost measured
             ratio = other["train_flops_per_image"] / mine
             return (other["train_img_s"] * ratio,
-                    f"FLOPs ratio {ratio:.3g} to {other['cell_id']} ({other['train_img_s']:,.1f} img/s)")
+                    f"FLOPs ratio {number(ratio)} to {other['cell_id']} ({other['train_img_s']:,.1f} img/s)")
         return prior_img_s(dataclasses.replace(cell, precision="float32"), self.priors,
                            self.peak_gflop_s.get(cell.device), self.cores)
 
@@ -148,7 +149,7 @@ class Planner:
         if p.seconds is None or p.seconds <= PRUNE_FACTOR * budget:
             return p, None
         return p, (f"predicted {p.seconds:,.0f} s, over {PRUNE_FACTOR:g}x the {budget:,.0f} s budget "
-                   f"per cell (training ~{p.img_s:,.3g} img/s); evidence: {p.basis}")
+                   f"per cell (training ~{number(p.img_s)} img/s); evidence: {p.basis}")
 
 
 def cheapest_first(cells: list[Any], planner: Planner) -> list[Any]:

@@ -15,20 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from bench import outcome
 from bench.config.cell import Cell
 from bench.config.matrix import Machine, Planned
 from bench.errors import UserError
-from bench.launch import maxbatch, processes, workers
+from bench.launch import maxbatch, processes, progress, workers
 from bench.launch.datacheck import DATA_SKIP_PREFIX
 from bench.launch.predict import Prediction
 from bench.launch.pruning import Planner
@@ -123,22 +115,19 @@ def record_skipped(run_dir: Path, cells: list[Planned]) -> None:
 def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: int,
               console: Console | None = None, planner: Planner | None = None, prune: bool = False,
               budget_s: float | None = None) -> dict[str, int]:
-    """Run cells in order with a progress display; returns a count per status. With a planner, each
-    cell's predicted time is recorded, the remaining time shown is the sum of the remaining cells'
-    predictions (refined by each finished cell), and with prune, a cell predicted far over its
-    budget (budget_s, else its timeout_s) is recorded as pruned instead of run. Ctrl-C stops the
-    current child, records nothing for it, and re-raises (the folder stays resumable)."""
+    """Run cells in order with a progress display (bench.launch.progress: a bar over the cells run here, a
+    time left that counts down inside each cell; total: the matrix's cells, for the line saying what is not
+    on the bar); returns a count per status. With a planner, each cell's predicted time is recorded, and
+    with prune, a cell predicted far over its budget (budget_s, else its timeout_s) is recorded as pruned
+    instead of run. Ctrl-C stops the current child, records nothing for it, and re-raises (the folder stays
+    resumable)."""
     console = console or Console(stderr=True)
     counts: dict[str, int] = {}
-    remaining = TextColumn("left ~{task.fields[left]}") if planner else TimeRemainingColumn()
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn(), remaining)
-    with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task("starting", total=total, completed=total - len(cells), left="?")
+    console.print(progress.intro_line(run_dir, cells, total), markup=False, highlight=False)
+    with progress.RunProgress(console, planner, cells) as bar:
         for i, p in enumerate(cells):
-            progress.update(task, description=p.cell.cell_id,
-                            left=left_text(planner, cells[i:]) if planner else "")
             prediction, pruned = _prediction(planner, p, prune, budget_s)
+            bar.start_cell(p, None if pruned or prediction is None else prediction.seconds, cells[i + 1:])
             if p.skip_reason:
                 record = skipped_record(p.cell, p.skip_reason)
             elif pruned:
@@ -150,8 +139,8 @@ def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: i
                 record = run_cell(p.cell, run_dir, env)
                 if not workers.recorded_here(p.cell):  # this machine's worker of a cluster's cell
                     counts[workers.NOT_RECORDED] = counts.get(workers.NOT_RECORDED, 0) + 1
-                    progress.console.print(workers.not_recorded_line(record), markup=False, highlight=False)
-                    progress.advance(task)
+                    bar.console.print(workers.not_recorded_line(record), markup=False, highlight=False)
+                    bar.end_cell(p)
                     continue
                 if p.cell.strategy != "none":  # only distributed cells have a reference to look up
                     record = scaling.with_scaling(record, store.read_records(run_dir))
@@ -161,9 +150,9 @@ def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: i
                 planner.observe(record, prediction.raw_seconds if prediction else None)
             store.append_record(run_dir, record)
             counts[record["status"]] = counts.get(record["status"], 0) + 1
-            progress.console.print(summary_line(record), markup=False, highlight=False)
-            progress.advance(task)
-        progress.update(task, description="done", left="0 min")  # not the estimate from before the last cell
+            bar.console.print(summary_line(record), markup=False, highlight=False)
+            bar.end_cell(p)
+        bar.finish()
     return counts
 
 
@@ -175,16 +164,6 @@ def _prediction(planner: Planner | None, p: Planned, prune: bool,
     if not prune:
         return planner.predict(p.cell), None
     return planner.prune_reason(p.cell, budget_s)
-
-
-def left_text(planner: Planner, cells: list[Planned]) -> str:
-    """The predicted time of the cells still to run, as people write it (1 h 05 min, 12 min)."""
-    seconds = [planner.predict(p.cell).seconds for p in cells if not p.skip_reason]
-    known = sum(s for s in seconds if s is not None)
-    minutes = round(known / 60)
-    text = f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{max(minutes, 1)} min"
-    unknown = sum(s is None for s in seconds)
-    return text + (f" (+{unknown} cells unknown)" if unknown else "")
 
 
 def skipped_record(cell: Cell, reason: str) -> dict[str, Any]:

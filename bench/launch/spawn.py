@@ -117,8 +117,9 @@ def summary_line(record: dict[str, Any]) -> str:
     """One line per finished cell for the console."""
     status = record["status"]
     detail = record.get("reason") or ""
-    if status == "ok":
-        formats = {"train_img_s": ".1f", "infer_img_s": ".1f", "test_accuracy": ".4f"}
-        parts = [f"{k}={record[k]:{f}}" for k, f in formats.items() if record.get(k) is not None]
-        detail = " ".join(parts)
+    if status == "ok":  # numbers as people write them: train_img_s=27,984 test_accuracy=0.972
+        from bench.report.numbers import number
+
+        keys = ("train_img_s", "infer_img_s", "test_accuracy")
+        detail = " ".join(f"{k}={number(record[k])}" for k in keys if record.get(k) is not None)
     return f"{status:>8}  {record['cell_id']}  {record.get('wall_s') or 0:.1f}s  {detail}"

@@ -14,6 +14,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogFormatter, ScalarFormatter  # noqa: E402
+
+from bench.report.numbers import number  # noqa: E402
 
 DECADES_FOR_LOG = 20  # max/min ratio from which an axis goes logarithmic
 
@@ -37,6 +40,7 @@ def slug(text: str) -> str:
 
 def save_chart(fig: plt.Figure, out_dir: Path, name: str, title: str, caption: str) -> Chart:
     """Write fig as PNG and SVG and close it."""
+    readable_axes(fig)
     fig.suptitle(title, fontsize=12, fontweight="bold")
     fig.tight_layout()
     png, svg = out_dir / f"{name}.png", out_dir / f"{name}.svg"
@@ -44,6 +48,26 @@ def save_chart(fig: plt.Figure, out_dir: Path, name: str, title: str, caption: s
     fig.savefig(svg, bbox_inches="tight")
     plt.close(fig)
     return Chart(name, title, caption, png, svg)
+
+
+class PlainLogFormatter(LogFormatter):
+    """A log axis's tick labels as people write numbers (1,000 and 0.01, not 10^3 and 10^-2)."""
+
+    def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
+        return number(x)
+
+
+def readable_axes(fig: plt.Figure) -> None:
+    """Every axis still on matplotlib's default number formatter labelled with bench.report.numbers
+    (no 1e4 offsets, no 10^3); axes a chart formatted itself ('2x') are left alone."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            major, minor = axis.get_major_formatter(), axis.get_minor_formatter()
+            if type(major) is ScalarFormatter:
+                axis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
+            for set_formatter, old in ((axis.set_major_formatter, major), (axis.set_minor_formatter, minor)):
+                if isinstance(old, LogFormatter) and not isinstance(old, PlainLogFormatter):
+                    set_formatter(PlainLogFormatter(old._base, old.labelOnlyBase, old.minor_thresholds))
 
 
 def ok_rows(df: pd.DataFrame, *modes: str) -> pd.DataFrame:

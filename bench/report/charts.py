@@ -17,6 +17,7 @@ from bench.report.chart import Chart, log_if_spread, ok_rows, pair_label, plt, s
 from bench.report.energy_charts import energy_per_image
 from bench.report.estimate import SEED_MACHINE, estimates, human_seconds
 from bench.report.machines import machine_speed
+from bench.report.numbers import number, ratio
 from bench.report.scaling_charts import scaling as scaling_chart
 
 RATIO_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)
@@ -93,7 +94,7 @@ def throughput_by_pair(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         )
         for yi, v in zip(y, best[col], strict=True):
             if v == v:
-                ax.annotate(f" {v:,.4g}", (v, yi), va="bottom", fontsize=8)
+                ax.annotate(f" {number(v)}", (v, yi), va="bottom", fontsize=8)
         ax.set_yticks(y, labels, fontsize=8)
         log_if_spread(ax, best[col], "x")
         ax.set(
@@ -239,7 +240,7 @@ def mixed_precision(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             for xi, v in zip(x, part["median"], strict=True):
                 if v == v:
                     ax.annotate(
-                        f"{v:.2f}x",
+                        ratio(v),
                         (xi + width / 2, v),
                         xytext=(3, 0),
                         textcoords="offset points",
@@ -253,7 +254,7 @@ def mixed_precision(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         low, high = min(stats["min"].min(), 1), max(stats["max"].max(), 1)
         ax.set_ylim(low / 1.6, high * 1.6)
         ticks = [t for t in RATIO_TICKS if low / 1.6 <= t <= high * 1.6]
-        ax.set_yticks(ticks, [f"{t:g}x" for t in ticks])
+        ax.set_yticks(ticks, [ratio(t) for t in ticks])
         ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
         ax.set_xlim(-0.6, max(len(groups), 2) - 0.4)
         ax.set_xticks(
@@ -287,43 +288,68 @@ def _precision_ratios(ok: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+MEMORY_CAPTION = (
+    "Peak resident memory of the cell's process (the kernel's high-water mark, VmHWM) and, with a "
+    "GPU, peak memory TensorFlow allocated on it; highest over other settings at each batch size. "
+    "Each line has its own marker, and lines are nudged sideways around each batch size so that "
+    "lines at the same memory stay apart (the ticks mark the batch sizes)."
+)
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
+LINESTYLES = ("-", "--", ":", "-.")
+DODGE_OCTAVES = 0.4  # total sideways spread of the lines around a batch size, in octaves (log2 units)
+
+
 def memory_vs_batch(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     """Peak host memory (and GPU memory where measured) vs batch size, per pair, mode, device, precision."""
-    caption = (
-        "Peak resident memory of the cell's process (the kernel's high-water mark, VmHWM) and, with a "
-        "GPU, peak memory TensorFlow allocated on it; highest over other settings at each batch size."
-    )
+    drawn = memory_figure(df)
+    if drawn is None:
+        why = "no memory measurements"
+        return [Chart("memory", "Peak memory vs batch size", MEMORY_CAPTION, skipped=why)]
+    fig, gpu = drawn
+    note = "" if gpu else " No GPU memory was measured in this run."
+    return [save_chart(fig, out_dir, "memory", "Peak memory vs batch size", MEMORY_CAPTION + note)]
+
+
+def memory_figure(df: pd.DataFrame) -> tuple[plt.Figure, bool] | None:
+    """The memory chart's figure and whether it has a GPU panel (None when nothing was measured): one line
+    per pair, mode, device and precision, each with its own marker and a small sideways offset, and one
+    legend right of the panels, clear of every axis label."""
     ok = df[(df["status"] == "ok") & df["batch_size"].notna()]
-    panels = [
-        (c, t)
-        for c, t in (("peak_rss_mb", "host (peak RSS)"), ("gpu_peak_mb", "GPU (peak allocated)"))
-        if ok[c].notna().any()
-    ]
+    panels = [(c, t) for c, t in (("peak_rss_mb", "host (peak RSS)"), ("gpu_peak_mb", "GPU (peak allocated)"))
+              if ok[c].notna().any()]
     if not panels:
-        return [Chart("memory", "Peak memory vs batch size", caption, skipped="no memory measurements")]
-    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4.5), squeeze=False)
+        return None
+    keys = ["pair", "synthetic", "mode", "device", "precision"]
+    lines = sorted({tuple(k) for k in ok[keys].itertuples(index=False)}, key=str)
+    legend_width = 4.5  # inches right of the panels for the legend
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels) + legend_width, 4.5), squeeze=False)
+    handles: dict[str, object] = {}
     for ax, (col, title) in zip(axes[0], panels, strict=True):
         rows = ok[ok[col].notna()]
-        for key, line in rows.groupby(["pair", "synthetic", "mode", "device", "precision"], sort=True):
+        for key, line in rows.groupby(keys, sort=True):
+            k = lines.index(tuple(key))
             best = line.groupby("batch_size")[col].max()
+            x = best.index.to_numpy(float) * 2 ** dodge(k, len(lines))
             label = f"{key[0]}{' (synthetic)' if key[1] else ''} {key[2]} {key[3]} {key[4]}"
-            ax.plot(best.index, best.values, marker="o", label=label)
+            (handles[label],) = ax.plot(x, best.values, color=f"C{k % 10}", marker=MARKERS[k % len(MARKERS)],
+                                        linestyle=LINESTYLES[(k // len(MARKERS)) % len(LINESTYLES)],
+                                        markersize=6, alpha=0.85, label=label)
         _batch_axis(ax, rows["batch_size"])
         log_if_spread(ax, rows[col])
         if ax.get_yscale() == "linear":
             ax.set_ylim(bottom=0)
         ax.set(xlabel="batch size (images)", ylabel="peak memory (MB)", title=title)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(
-            fontsize=7,
-            title="pair, mode, device, precision",
-            title_fontsize=7,
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.15),
-            ncol=2,
-        )
-    note = "" if "gpu_peak_mb" in dict(panels) else " No GPU memory was measured in this run."
-    return [save_chart(fig, out_dir, "memory", "Peak memory vs batch size", caption + note)]
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0][-1].legend(handles.values(), handles.keys(), fontsize=7, title="pair, mode, device, precision",
+                       title_fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+    return fig, "gpu_peak_mb" in dict(panels)
+
+
+def dodge(k: int, n: int) -> float:
+    """Line k of n's sideways offset in octaves: spread evenly over DODGE_OCTAVES, centred on zero."""
+    if n < 2:
+        return 0.0
+    return (k - (n - 1) / 2) * DODGE_OCTAVES / (n - 1)
 
 
 def accuracy_vs_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
@@ -419,7 +445,7 @@ def training_curves(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
 def _cell_text(row: pd.Series) -> str:
     """'train cell, cpu, batch 32, float32' (tells a pair's train and budget cells apart in titles)."""
     has_budget = row["mode"] == "budget" and row["budget_s"] == row["budget_s"]
-    budget = f" {row['budget_s']:g} s" if has_budget else ""
+    budget = f" {number(row['budget_s'])} s" if has_budget else ""
     return f"{row['mode']}{budget} cell, {row['device']}, batch {int(row['batch_size'])}, {row['precision']}"
 
 
@@ -527,7 +553,7 @@ def peak_fraction(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     ax.barh(labels, best["fraction"] * 100)
     for y, (_, r) in enumerate(best.iterrows()):
         ax.annotate(
-            f" {r['train_gflop_s']:.3g} of {r['peak_gflop_s']:.3g} GFLOP/s",
+            f" {number(r['train_gflop_s'])} of {number(r['peak_gflop_s'])} GFLOP/s",
             (r["fraction"] * 100, y),
             va="center",
             fontsize=8,

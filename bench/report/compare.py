@@ -1,12 +1,22 @@
 """Compare runs (often of different machines): the same cell_id side by side, with a noise rule.
 
-Noise rule: a difference in a metric is flagged only when the two runs' timed repeats
+Noise rule: a difference in a metric is flagged (higher, lower) only when the two runs' timed repeats
 (``train_img_s_runs``, ``infer_img_s_runs``) are distinguishable by an exact two-sided Mann-Whitney U
 test at ALPHA. If both runs measured the same speed, every ordering of their repeats is equally
-likely; with 3 repeats each the smallest attainable p is 2 / C(6, 3) = 0.1, reached only when the two
-repeat ranges do not overlap at all. So with ALPHA = 0.1 and 3 repeats a flag means "no repeat of A
-overlaps any repeat of B", and 2 repeats (p >= 0.33) can never flag. Metrics without repeats (memory,
-accuracy) are shown but never flagged: their noise is not measured.
+likely, so the smallest attainable p is 2 / C(n_a + n_b, n_a): with 3 repeats each 0.1, reached only when
+the two repeat ranges do not overlap at all; with 2 repeats each 0.33. A difference that is not flagged
+is labelled by what the repeats can say:
+
+- "too few repeats": the test cannot flag anything with this many repeats (its smallest p > ALPHA),
+  however far the ratio is from 1; never called noise;
+- "within noise": each run's median lies inside the other run's repeat range;
+- "not significant": the test could have flagged it and did not, but the medians lie outside each
+  other's ranges (a run's repeats spread widely);
+- "noise not measured": a metric or record without repeats (memory, accuracy): shown, never flagged.
+
+Cells are matched on their cell_id, which hashes every setting, visible in the cell's name or not
+(steps, repeats, the synthetic data set's size). When cells of two runs share their visible settings
+but not their id, hidden_differences says which hidden settings differ.
 """
 
 from __future__ import annotations
@@ -17,11 +27,17 @@ import numpy as np
 import pandas as pd
 from scipy.stats import mannwhitneyu
 
+from bench.config.axes import CELL_FIELDS
 from bench.errors import UserError
 from bench.report.estimate import setting_text
 from bench.report.load import Run
+from bench.report.numbers import number
+from bench.report.numbers import ratio as ratio_text
 
 ALPHA = 0.1
+WITHIN, NOT_SIGNIFICANT, TOO_FEW, NOT_MEASURED = ("within noise", "not significant", "too few repeats",
+                                                  "noise not measured")
+ID_SETTINGS = tuple(a.name for a in CELL_FIELDS if a.in_id)  # what a cell_id hashes
 
 # metric -> (column of the per-repeat values or None, unit)
 METRICS: dict[str, tuple[str | None, str]] = {
@@ -41,7 +57,7 @@ def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
         return table
     shown = table.assign(
         run=table["run"].str.split(":").str[0],
-        ratio=[f"{r:.3g} ({lo:.3g}-{hi:.3g})" if lo == lo else f"{r:.3g}"
+        ratio=[f"{ratio_text(r)} ({number(lo)}-{ratio_text(hi)})" if lo == lo else ratio_text(r)
                for r, lo, hi in zip(table["ratio"], table["ratio_low"], table["ratio_high"], strict=True)],
     )
     keys = ["run", "pair", "mode", "device", "batch_size", "precision", "threads", "pipeline", "cell_id"]
@@ -185,13 +201,98 @@ def _ratio(a: pd.Series, b: pd.Series, metric: str, runs_col: str | None, alpha:
         "p_value": math.nan,
     }
     if len(ra) < 2 or len(rb) < 2:
-        out["verdict"] = "noise not measured"
+        out["verdict"] = NOT_MEASURED
         return out
     out["ratio_low"], out["ratio_high"] = min(rb) / max(ra), max(rb) / min(ra)
     p = float(mannwhitneyu(ra, rb, alternative="two-sided", method="exact").pvalue)
     out["p_value"] = p
-    if p > alpha:
-        out["verdict"] = "within noise"
-    else:
-        out["verdict"] = "higher" if np.median(rb) > np.median(ra) else "lower"
+    out["verdict"] = verdict(ra, rb, p, alpha)
     return out
+
+
+def smallest_p(n_a: int, n_b: int) -> float:
+    """The smallest p an exact two-sided Mann-Whitney U test can give with n_a and n_b repeats."""
+    return min(1.0, 2 / math.comb(n_a + n_b, n_a))
+
+
+def verdict(ra: list[float], rb: list[float], p: float, alpha: float) -> str:
+    """higher / lower (p <= alpha), else too few repeats, within noise or not significant (module doc)."""
+    if p <= alpha:
+        return "higher" if np.median(rb) > np.median(ra) else "lower"
+    if smallest_p(len(ra), len(rb)) > alpha:
+        return TOO_FEW
+    inside = min(ra) <= np.median(rb) <= max(ra) and min(rb) <= np.median(ra) <= max(rb)
+    return WITHIN if inside else NOT_SIGNIFICANT
+
+
+def hidden_differences(runs: list[Run]) -> list[str]:
+    """Per run after the first: one line for the ok cells whose visible settings (the cell's name) match
+    one of run A's but whose cell_id does not, naming the hidden settings that differ and their values."""
+    labels = run_labels(runs)
+    base = _by_slug(runs[0].df)
+    lines = []
+    for label, run in zip(labels[1:], runs[1:], strict=True):
+        letter = label.split(":")[0]
+        seen: dict[str, tuple[set[str], set[str]]] = {}
+        cells = 0
+        for slug, b in _by_slug(run.df).items():
+            a = base.get(slug)
+            if a is None or a["cell_id"] == b["cell_id"]:
+                continue
+            cells += 1
+            for name, (x, y) in _differing(a, b).items():
+                seen.setdefault(name, (set(), set()))[0].add(x)
+                seen[name][1].add(y)
+        if cells:
+            what = "; ".join(f"{name} (A: {', '.join(sorted(x, key=_order))}; {letter}: "
+                             f"{', '.join(sorted(y, key=_order))})" for name, (x, y) in sorted(seen.items()))
+            lines.append(f"{letter}: {cells} cell(s) have run A's visible settings but another cell id, so "
+                         f"they are not compared; hidden settings differ: {what or 'none found'}")
+    return lines
+
+
+def _order(text: str) -> tuple[float, str]:
+    """Numbers in numeric order, then text."""
+    try:
+        return float(text.replace(",", "")), ""
+    except ValueError:
+        return math.inf, text
+
+
+def _by_slug(df: pd.DataFrame) -> dict[str, pd.Series]:
+    """The ok cells keyed by their visible settings (the cell_id less its hash)."""
+    ok = df[df["status"] == "ok"]
+    return {str(row["cell_id"]).rsplit("-", 1)[0]: row for _, row in ok.iterrows()}
+
+
+def _differing(a: pd.Series, b: pd.Series) -> dict[str, tuple[str, str]]:
+    """The id settings whose values differ between two cells: name -> (A's value, B's value), a
+    synthetic data set's size named synthetic_examples."""
+    out = {}
+    for name in ID_SETTINGS:
+        x, y = a.get(name), b.get(name)
+        if _same(x, y):
+            continue
+        if name == "dataset" and _synthetic_size(x) and _synthetic_size(y):
+            name, x, y = "synthetic_examples", int(_synthetic_size(x)), int(_synthetic_size(y))
+        out[name] = (_shown(x), _shown(y))
+    return out
+
+
+def _same(x: object, y: object) -> bool:
+    """Equal, with missing values (None, NaN) equal to each other."""
+    missing = [v is None or (isinstance(v, float) and v != v) for v in (x, y)]
+    return all(missing) or (not any(missing) and x == y)
+
+
+def _synthetic_size(name: object) -> str | None:
+    """N of a synthetic:HxWxC:K:N data set name, else None."""
+    parts = str(name).split(":")
+    return parts[-1] if len(parts) == 4 and parts[0] == "synthetic" else None
+
+
+def _shown(value: object) -> str:
+    """A setting's value for a sentence (numbers as people write them, missing as 'unset')."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "unset"
+    return number(value) if isinstance(value, int | float) and not isinstance(value, bool) else str(value)

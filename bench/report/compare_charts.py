@@ -10,12 +10,15 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from bench.report.chart import Chart, plt, save_chart, slug
+from bench.report.numbers import ratio
 
 SPEED_METRICS = {"train_img_s": "training images/s", "infer_img_s": "inference images/s"}
 VERDICT_COLORS = {
     "higher": "tab:green",
     "lower": "tab:red",
     "within noise": "tab:grey",
+    "not significant": "tab:orange",
+    "too few repeats": "tab:purple",
     "noise not measured": "tab:olive",
 }
 
@@ -71,7 +74,8 @@ def _scatter(rows: pd.DataFrame, out_dir: Path, name: str) -> Chart:
         _legend_handles(ax, part["verdict"])
     caption = (
         "One point per cell measured ok in both runs (same cell_id). Above the dashed line the "
-        "second run is faster. Green/red: a difference beyond the repeats' noise; grey: within it."
+        "second run is faster. Green/red: a difference beyond the repeats' noise; grey: within it; orange: "
+        "not significant; purple: too few repeats to test (bench.report.compare)."
     )
     return save_chart(fig, out_dir, name, "Throughput, one run against another", caption)
 
@@ -110,7 +114,7 @@ def _ratios(rows: pd.DataFrame, out_dir: Path, name: str) -> Chart:
         spread = pd.concat([part["ratio_low"], part["ratio_high"], part["ratio"]]).dropna()
         if spread.max() / spread.min() >= 4:
             ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}x"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: ratio(v)))
         ax.xaxis.set_minor_formatter(FuncFormatter(_minor_ratio_label))
         ax.set(xlabel=f"{SPEED_METRICS[metric]}: second run / baseline (x)", title=SPEED_METRICS[metric])
         ax.grid(True, axis="x", which="both", alpha=0.3)
@@ -124,8 +128,8 @@ def _ratios(rows: pd.DataFrame, out_dir: Path, name: str) -> Chart:
 
 def _minor_ratio_label(value: float, _pos: int) -> str:
     """Minor log ticks labelled only at 2 and 5 times a power of ten (0.2x, 0.5x, 2x, 5x)."""
-    text = f"{value:g}"
-    return f"{text}x" if text.lstrip("0.")[:1] in ("2", "5") else ""
+    text = ratio(value)
+    return text if text.lstrip("0.")[:1] in ("2", "5") else ""
 
 
 def _wrap(label: str, width: int = 55) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,8 +11,9 @@ import pandas as pd
 from bench import atomic
 from bench.errors import UserError
 from bench.report import html
-from bench.report.compare import ALPHA, best_settings, compare, ratio_summary, run_labels
+from bench.report.compare import ALPHA, best_settings, compare, hidden_differences, ratio_summary, run_labels
 from bench.report.compare_charts import draw_compare
+from bench.report.compare_text import summary_lines
 from bench.report.load import Run, load_run
 from bench.report.machines import by_machine
 
@@ -28,6 +29,12 @@ class CompareResult:
     best: pd.DataFrame
     html: Path
     csv: Path
+    hidden: list[str] = field(default_factory=list)  # cells unmatched only for hidden settings (compare.py)
+    alpha: float = ALPHA
+
+    def lines(self) -> list[str]:
+        """The terminal summary (bench.report.compare_text), at most 100 columns wide."""
+        return summary_lines(self.labels, self.table, self.best, self.hidden, self.alpha)
 
 
 def verdict_counts(table: pd.DataFrame) -> pd.DataFrame:
@@ -70,8 +77,9 @@ def make_compare(run_dirs: list[Path], out: Path | None = None, alpha: float | N
     table = compare(runs, alpha)
     counts, ratios, best = verdict_counts(table), ratio_summary(table), best_settings(runs)
     charts = draw_compare(table, out / "charts")
-    labels = run_labels(runs)
-    page = html.render_compare(runs, labels, charts, table, (counts, ratios, best), alpha)
+    labels, hidden = run_labels(runs), hidden_differences(runs)
+    page = html.render_compare(runs, labels, charts, table, (counts, ratios, best), alpha, notes=hidden)
     atomic.write_text(out / "compare.html", page)
     atomic.write_text(out / "compare.csv", table.to_csv(index=False))
-    return CompareResult(labels, table, counts, ratios, best, out / "compare.html", out / "compare.csv")
+    return CompareResult(labels, table, counts, ratios, best, out / "compare.html", out / "compare.csv",
+                         hidden, alpha)

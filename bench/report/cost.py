@@ -18,6 +18,7 @@ import pandas as pd
 from bench import atomic
 from bench.errors import UserError
 from bench.report.estimate import full_epoch_examples, recipe_of, setting_text
+from bench.report.numbers import number
 
 PRICING = "pricing.json"
 J_PER_KWH = 3.6e6
@@ -43,7 +44,7 @@ class EnergySection:
     @property
     def cost_title(self) -> str:
         """The heading of the cost table."""
-        return f"Cost of one full training at {self.price:g} per kWh"
+        return f"Cost of one full training at {number(self.price)} per kWh"
 
 
 def energy_section(df: pd.DataFrame, price: float | None) -> EnergySection:

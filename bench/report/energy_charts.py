@@ -13,6 +13,7 @@ from matplotlib.ticker import EngFormatter
 
 from bench.report.chart import Chart, log_if_spread, plt, save_chart
 from bench.report.cost import energy_table, unavailable_reasons
+from bench.report.numbers import number
 
 CAPTION = (
     "Training energy per image of every cell with an energy source: RAPL counts the whole CPU package "
@@ -33,7 +34,7 @@ def energy_per_image(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
     y = np.arange(len(table))
     count = EngFormatter(sep="")  # 18,000,000 images -> "18M"
     for ax, col, xlabel, color, text in (
-        (axes[0], "J/img", "training energy per image (J, lower is better)", "tab:red", "{:.4g} J".format),
+        (axes[0], "J/img", "training energy per image (J, lower is better)", "tab:red", _joules),
         (axes[1], "images/kWh", "training images per kWh (higher is better)", "tab:green", count),
     ):
         ax.barh(y, table[col], color=color)
@@ -47,3 +48,8 @@ def energy_per_image(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
         ax.grid(True, axis="x", which="both", alpha=0.3)
     axes[0].set_yticks(y, labels, fontsize=8)
     return [save_chart(fig, out_dir, "energy", "Training energy per image", CAPTION)]
+
+
+def _joules(value: float) -> str:
+    """'0.0123 J' (bench.report.numbers)."""
+    return f"{number(value)} J"

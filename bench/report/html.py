@@ -17,7 +17,8 @@ from bench.report.chart import Chart
 from bench.report.compare import side_by_side
 from bench.report.cost import ABOUT, NO_PRICE, EnergySection
 from bench.report.load import Run, flatten
-from bench.report.recommend import readable
+from bench.report.numbers import number
+from bench.report.recommend import not_compared_line, readable
 from bench.report.tables import pruned_apart
 
 STYLE = """
@@ -46,9 +47,9 @@ def table_html(df: pd.DataFrame, empty: str) -> str:
     return f'<div class="wide">{body}</div>'
 
 
-def number(value: float) -> str:
-    """A table number: 4 significant digits, thousands written out (12,345 not 1.234e+04)."""
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+def _paragraph(text: str) -> str:
+    """An escaped <p>, or nothing for empty text."""
+    return f"<p>{escape(text)}</p>" if text else ""
 
 
 def figure_html(chart: Chart) -> str:
@@ -163,8 +164,10 @@ def render(
 <h2>Charts</h2>{_charts_section(charts)}
 <h2>Recommendations</h2>
 <p>Best measured setting per pair and objective; gain = how many times better than the seed's default
-setting (batch 32, float32, default threads) on the same device, where that default was measured.</p>
-{table_html(readable(recs), "No recommendation: no ok cell yet.")}
+setting (batch 32, float32, default threads) on the same device, where that default was measured; two
+settings whose repeat ranges overlap are a tie. Only pairs with two or more settings measured appear.</p>
+{table_html(readable(recs), "No recommendation: no pair has two settings measured to compare.")}
+{_paragraph(not_compared_line(run.df))}
 {_energy_html(energy)}
 <h2>Per-class precision, recall and F1</h2>{_per_class_section(per_class)}
 {seed}
@@ -199,9 +202,10 @@ def render_compare(
     table: pd.DataFrame,
     summaries: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
     alpha: float,
+    notes: list[str] | tuple[str, ...] = (),
 ) -> str:
-    """The compare page: runs and machines, verdict counts, ratio summary, each run's best setting per pair,
-    charts, then the full side-by-side table."""
+    """The compare page: runs and machines, notes (cells unmatched for hidden settings), verdict counts,
+    ratio summary, each run's best setting per pair, charts, then the full side-by-side table."""
     counts, ratios, best = summaries
     run_rows = pd.DataFrame(
         {
@@ -217,10 +221,13 @@ def render_compare(
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>galaxybench compare</title><style>{STYLE}</style></head><body>
 <h1>galaxybench compare</h1>{table_html(run_rows, "")}
+{"".join(f'<p class="note">{escape(n)}</p>' for n in notes)}
 <p>Each run is compared with run A on the cells both measured ok (same cell_id). A difference is flagged
 (higher/lower) only when an exact two-sided Mann-Whitney U test on the two runs' timed repeats gives
-p &le; {alpha:g}; with 3 repeats each that means the repeat ranges do not overlap. Metrics without repeats
-are shown but never flagged.</p>
+p &le; {number(alpha)}; with 3 repeats each that means the repeat ranges do not overlap. Otherwise: "too few
+repeats" when the test cannot flag anything with so few repeats (2 each), however far the ratio is from 1;
+"within noise" when each run's median lies in the other's repeat range; "not significant" when the test
+could tell and did not. Metrics without repeats are shown but never flagged ("noise not measured").</p>
 <h2>Verdicts</h2>{table_html(counts, "The runs share no ok cell.")}
 <h2>Ratios</h2><p>Per metric, the ratio (this run / run A) over the cells both measured.</p>
 {table_html(ratios, "The runs share no ok cell.")}

@@ -11,7 +11,8 @@ from bench import atomic
 from bench.report import machines
 from bench.report.cost import ABOUT, NO_PRICE, EnergySection
 from bench.report.load import Run
-from bench.report.recommend import readable
+from bench.report.numbers import number
+from bench.report.recommend import not_compared_line, readable
 from bench.report.tables import pruned_apart
 
 # Columns the loader derives (not in the records): left out of results.csv.
@@ -52,6 +53,7 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
         *_machines_md(run.df),
         "## Recommendations (gain over the seed's default: batch 32, float32, threads auto)",
         _md(readable(recs)),
+        *filter(None, [not_compared_line(run.df)]),
         *(_energy_md(energy) if energy is not None else []),
         *(seed or []),
         "## Skipped and failed cells",
@@ -92,13 +94,9 @@ def _md(table: pd.DataFrame) -> str:
 
 
 def _number(value: object) -> object:
-    """A number as people write it: 21,072 and 2,974 (not 2.107e+04), 43.5, 0.9583."""
+    """A number as people write it (bench.report.numbers): 21,072 and 2,974 (not 2.107e+04), 43.5, 0.958."""
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""  # nothing measured
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
-    if isinstance(value, int):
-        return f"{value:,}"  # a count: 20, not 20.0
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.4g}"
+    return number(value)

@@ -6,8 +6,9 @@ import re
 
 import pytest
 
+from bench.config.cell import Cell
 from bench.errors import UserError
-from bench.report.compare import best_settings, compare, ratio_summary
+from bench.report.compare import best_settings, compare, hidden_differences, ratio_summary, smallest_p
 from bench.report.compare_report import make_compare
 from bench.report.load import load_run
 
@@ -44,9 +45,37 @@ def test_two_repeats_cannot_flag_and_missing_repeats_are_not_noise(make_run, thr
     c, d = throughput("none", 100.0), throughput("none", 200.0)
     c["train_img_s_runs"] = d["train_img_s_runs"] = None
     table = compare(_two_runs(make_run, [a, c], [b, d]))
-    assert _verdict(table, "two")["verdict"] == "within noise"
+    assert _verdict(table, "two")["verdict"] == "too few repeats"  # a 2x ratio is never "within noise"
     assert _verdict(table, "none")["verdict"] == "noise not measured"
     assert _verdict(table, "none", "peak_rss_mb")["verdict"] == "noise not measured"
+
+
+def test_a_far_ratio_is_never_called_noise(make_run, throughput):
+    """0.437 with two repeats each: too few to test; with a wide repeat in A: not significant, not noise."""
+    a, b = throughput("few", 100.0), throughput("few", 43.7)
+    a["train_img_s_runs"], b["train_img_s_runs"] = [99.0, 101.0], [43.0, 44.0]
+    c, d = throughput("wide", 100.0), throughput("wide", 43.7)
+    c["train_img_s_runs"], d["train_img_s_runs"] = [40.0, 100.0, 102.0], [43.0, 43.7, 44.0]
+    e, f = throughput("close", 100.0, spread=0.05), throughput("close", 101.0, spread=0.05)
+    table = compare(_two_runs(make_run, [a, c, e], [b, d, f]))
+    assert _verdict(table, "few")["verdict"] == "too few repeats"
+    wide = _verdict(table, "wide")
+    assert wide["verdict"] == "not significant" and wide["p_value"] > 0.1
+    assert _verdict(table, "close")["verdict"] == "within noise"
+    assert smallest_p(3, 3) == pytest.approx(0.1) and smallest_p(2, 2) == pytest.approx(1 / 3)
+
+
+def test_cells_unmatched_only_for_hidden_settings_are_named(make_run, throughput):
+    def cell(steps: int, examples: int) -> dict:
+        record = throughput("x", 100.0, steps=steps, dataset=f"synthetic:28x28x1:10:{examples}",
+                            stands_for="mnist", synthetic=True)
+        return {**record, "cell_id": Cell.from_dict(record).cell_id}
+
+    runs = _two_runs(make_run, [cell(20, 2048)], [cell(5, 512)])
+    assert compare(runs).empty
+    (line,) = hidden_differences(runs)
+    assert line.startswith("B: 1 cell(s) have run A's visible settings but another cell id")
+    assert "steps (A: 20; B: 5)" in line and "synthetic_examples (A: 2,048; B: 512)" in line
 
 
 def test_only_cells_ok_in_both_runs_are_compared(make_run, throughput):
@@ -101,3 +130,16 @@ def test_compare_outputs_are_written_and_self_contained(make_run, throughput, tm
     assert (tmp_path / "cmp" / "charts" / "compare_B_ratios.png").exists()
     assert set(result.table["cell_id"]) == {"x", "y"}
     assert "Best training setting per pair" in page and list(result.best["same_as_A"]) == ["", "yes"]
+
+
+def test_terminal_summary_fits_100_columns_and_leads_with_the_answer(make_run, throughput, tmp_path):
+    long = {"hostname": "a-machine-with-a-rather-long-host-name", "cpu_model": "Made-Up CPU " + "X" * 80}
+    a = make_run([throughput(c, 14_750.0 * (i + 1)) for i, c in enumerate("xyz")], name="a")
+    b = make_run([throughput("x", 7_961.0), throughput("y", 29_500.0), throughput("z", 63_000.0)],
+                 name="b", env=long)
+    lines = "\n".join(make_compare([a, b], tmp_path / "cmp").lines()).splitlines()
+    assert max(len(line) for line in lines) <= 100
+    text = "\n".join(lines)
+    assert "B against A: 3 cells measured ok in both" in text
+    assert "14,750" in text and "7,961" in text and "e+0" not in text and "0.634179" not in text
+    assert "0.54x" in text  # the ratio, three digits

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from bench.report import tables
 from bench.report.load import load_run
-from bench.report.recommend import recommendations
+from bench.report.recommend import not_compared, not_compared_line, readable, recommendations
 
 
 @pytest.fixture
@@ -18,6 +19,10 @@ def _row(recs, pair, objective):
     match = recs[(recs["pair"] == pair) & (recs["objective"] == objective)]
     assert len(match) == 1
     return match.iloc[0]
+
+
+def _fastest(df):
+    return _row(recommendations(df), "mnist/mnist_cnn", "fastest training")
 
 
 def test_fastest_training_and_its_gain_over_the_default(df):
@@ -52,12 +57,41 @@ def test_synthetic_pair_gets_no_accuracy_and_says_default_is_missing(df):
     assert "not measured" in fastest["note"] and fastest["gain_over_default"] != fastest["gain_over_default"]
 
 
-def test_a_single_measured_setting_is_not_compared_with_itself(df):
+def test_a_single_measured_setting_gets_no_row_and_is_named_once(df):
     one = df[(df["pair"] == "mnist/mnist_cnn") & (df["mode"] == "throughput") & (df["status"] == "ok")]
     default = one[(one["batch_size"] == 32) & (one["precision"] == "float32") & (one["threads"] == "auto")]
-    row = _row(recommendations(default.head(1)), "mnist/mnist_cnn", "fastest training")
-    assert "nothing to compare" in row["note"]
-    assert row["gain_over_default"] is None and row["default_value"] is None
+    assert recommendations(default.head(1)).empty
+    assert not_compared(default.head(1)) == ["mnist/mnist_cnn"]
+    assert "mnist/mnist_cnn" in not_compared_line(default.head(1))
+    assert "mnist/mnist_cnn" not in not_compared(df) and not_compared_line(df[df["pair"] == "x"]) == ""
+
+
+def test_overlapping_repeat_ranges_are_a_tie_apart_ranges_are_not(make_run, throughput):
+    close = [throughput("d", 100.0, spread=0.05), throughput("b64", 104.0, spread=0.05, batch_size=64)]
+    far = [throughput("d", 100.0), throughput("b64", 150.0, batch_size=64)]
+    tie, apart = (_fastest(load_run(make_run(r, name=n)).df) for r, n in ((close, "close"), (far, "far")))
+    assert tie["tie_with_default"] is True
+    assert "the default ties with it (repeat ranges overlap)" in tie["note"]
+    assert readable(pd.DataFrame([tie]))["gain over default"].iloc[0] == "1.04x, a tie"
+    assert apart["tie_with_default"] is False and "tie" not in apart["note"]
+    assert readable(pd.DataFrame([apart]))["gain over default"].iloc[0] == "1.5x"
+
+
+def test_other_settings_within_the_spread_of_the_best_are_counted(make_run, throughput):
+    records = [throughput("d", 50.0), throughput("b64", 100.0, spread=0.05, batch_size=64),
+               throughput("b128", 102.0, spread=0.05, batch_size=128)]
+    row = _fastest(load_run(make_run(records)).df)
+    assert "batch 128" in row["best_setting"] and "1 other setting ties with it" in row["note"]
+    assert row["tie_with_default"] is False
+
+
+def test_memory_has_no_repeats_so_a_tie_is_within_two_percent(make_run, throughput):
+    records = [throughput("d", 100.0, peak_rss_mb=877.0),
+               throughput("t1", 90.0, threads=1, peak_rss_mb=874.0)]
+    row = _row(recommendations(load_run(make_run(records)).df), "mnist/mnist_cnn", "least memory")
+    assert row["tie_with_default"] is True and "noise not measured" in row["note"]
+
+
 def test_an_unstable_best_cell_is_not_ranked_as_sure(df):
     tp = df[(df["pair"] == "mnist/mnist_cnn") & (df["mode"] == "throughput") & (df["status"] == "ok")]
     df = df.assign(unstable=False, throttled=None)

@@ -32,7 +32,7 @@ def test_numbers_in_summary_tables_read_as_people_write_them():
 
     table = pd.DataFrame({"img/s": [21072.05, 43.46, 3.881, float("nan")], "acc": [0.9583, None, 0.97, 1.0]})
     text = _md(table)
-    assert "21,072" in text and "43.5" in text and "3.881" in text and "0.9583" in text
+    assert "21,072" in text and "43.5" in text and "3.88" in text and "0.958" in text  # bench.report.numbers
     assert "e+0" not in text and "nan" not in text.lower()
     counts = _md(pd.DataFrame({"cells": [20, 7, 14400]}))
     assert "20.0" not in counts and "| 20 " in counts.replace("  ", " ") and "14,400" in counts
