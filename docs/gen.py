@@ -272,9 +272,8 @@ def quick_table(run: Path = QUICK_RUN) -> str:
         rows.append((pair, batches or "", _speeds(speed, "train_img_s") if speed else "",
                      _speeds(speed, "infer_img_s") if speed else "",
                      number(max(c["peak_rss_mb"] for c in cells)), accuracy))
-    lines = [f"`--matrix quick` on {_machine(env)}: {len(ok)} of {len(records)} cells ok, "
-             f"{_duration(records)} from the first cell's start to the last record "
-             f"([the run folder](results/example/quick/summary.md)).", "",
+    lines = [f"{_machine(env)}: {len(ok)} of {len(records)} cells ok, {_duration(records)} from the first "
+             "cell's start to the last record.", "",
              *table(["pair", "batch", "training img/s", "inference img/s", "peak RAM MiB",
                      "test accuracy (real data)"], rows)]
     return "\n".join(lines)
