@@ -27,6 +27,7 @@ from bench.results.schema import (
     DONE,
     SCHEMA_VERSION,
     Env,
+    LongInteger,
     MatrixValues,
     Record,
     check_json,
@@ -72,7 +73,7 @@ def validate_record(raw: Any) -> dict[str, Any]:
     """The record migrated to the current version and validated (its values unchanged; unknown keys kept);
     RecordError naming the field when it does not validate."""
     if not isinstance(raw, dict):
-        raise RecordError("top level", f"is a {type(raw).__name__}, not a JSON object")
+        raise RecordError("top level", f"is {_kind(raw)}, not a JSON object")
     version = raw.get("schema_version")
     if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
         raise RecordError("schema_version", f"is {_shown(version)}: newer than this galaxybench reads "
@@ -106,27 +107,36 @@ def _first_error(exc: ValidationError, data: dict[str, Any]) -> RecordError:
     if hasattr(blamed, "field"):  # a check across fields (bench.results.schema._FieldError)
         return RecordError(blamed.field, blamed.why)
     loc = error["loc"]
-    name = str(loc[0]) if loc else "record"
+    name = str(loc[0]) if loc else "top level"
     if error["type"] == "missing":
-        return RecordError(name, "is missing")
-    axis = BY_NAME.get(name) if name in CONFIG_TYPES else None
-    if axis is not None and axis.expected:
-        return RecordError(name, f"is {_shown(data.get(name))}, not {axis.expected}")
-    where = _path(data.get(name), loc[1:])
+        walked = _path(data.get(name) if loc else data, loc[1:])[1]
+        return RecordError(_joined(name, [*walked, loc[-1]] if len(loc) > 1 else walked), "is missing")
+    value, walked = _path(data.get(name) if loc else data, loc[1:])
+    axis = BY_NAME.get(walked[-1] if walked else name)
+    if axis is not None and axis.name in CONFIG_TYPES and axis.expected:  # a cell's config value
+        return RecordError(_joined(name, walked), f"is {_shown(value)}, not {axis.expected}")
     message = error["msg"].replace("Input should be", "should be").replace("Value error, ", "")
+    where = _joined("", walked)
     inner = f"has {_shown(error['input'])} at {where}" if where else f"is {_shown(error['input'])}"
     return RecordError(name, f"{inner}: {message}")
 
 
-def _path(value: Any, parts: tuple[Any, ...]) -> str:
-    """Where in value a pydantic error location points ([2].loss), skipping the union members' tags."""
-    where = ""
+def _path(value: Any, parts: tuple[Any, ...]) -> tuple[Any, list[Any]]:
+    """(the value a pydantic error location points at, the list indexes and keys walked to it), skipping
+    the union members' tags ('constrained-int') that name no place in the data."""
+    walked: list[Any] = []
     for part in parts:
         if isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
-            where, value = f"{where}[{part}]", value[part]
+            walked, value = [*walked, part], value[part]
         elif isinstance(value, dict) and part in value:
-            where, value = f"{where}.{part}" if where else f".{part}", value[part]
-    return where
+            walked, value = [*walked, part], value[part]
+    return value, walked
+
+
+def _joined(name: str, walked: list[Any]) -> str:
+    """name and the places walked, as people write a path: cells[0].batch_size."""
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in walked)
+    return f"{name}{where}" if name else where
 
 
 def _shown(value: Any) -> str:
@@ -135,6 +145,11 @@ def _shown(value: Any) -> str:
         return f"an integer of {len(str(value)) if value.bit_length() < 10_000 else 'thousands of'} digits"
     text = repr(value) if not isinstance(value, str) or len(value) < 4 * SHOWN else repr(value[:SHOWN])
     return text if len(text) <= SHOWN else text[:SHOWN] + "..."
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, in words: a list, a str, an integer of 5,000 digits."""
+    return repr(value) if isinstance(value, LongInteger) else f"a {type(value).__name__}"
 
 
 def _shown_key(key: str) -> str:
@@ -202,7 +217,7 @@ def migrate_env(raw: dict[str, Any]) -> dict[str, Any]:
 def validate_env(raw: Any) -> dict[str, Any]:
     """env.json's object migrated and validated; RecordError naming the field when it does not validate."""
     if not isinstance(raw, dict):
-        raise RecordError("top level", f"is a {type(raw).__name__}, not a JSON object")
+        raise RecordError("top level", f"is {_kind(raw)}, not a JSON object")
     env = migrate_env(raw)
     _check_plain(env)
     _validate(Env, env)
@@ -216,7 +231,7 @@ def load_env(run_dir: Path | str, need_cores: bool = True) -> dict[str, Any] | N
     fix = ("delete it to collect this machine's environment again (only if the run continues on the "
            "machine that started it)")
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(path.read_text(encoding="utf-8"), parse_int=LongInteger.parse)
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:

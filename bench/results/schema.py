@@ -26,7 +26,7 @@ from pydantic import (
 from bench.config.axes import CELL_FIELDS, Axis
 from bench.config.record import FIELDS, SCHEMA_VERSION, STATUSES
 
-__all__ = ["DONE", "SCHEMA_VERSION", "Env", "MatrixValues", "Record", "check_json", "config_of"]
+__all__ = ["DONE", "SCHEMA_VERSION", "Env", "LongInteger", "MatrixValues", "Record", "check_json", "config_of"]
 
 DONE = STATUSES  # a cell whose latest record has one of these is finished; any other status is not
 MAX_INT = 2**63 - 1  # counts and sizes: a 64-bit integer (a 5,000-digit one is refused, not parsed on)
@@ -274,6 +274,24 @@ class MatrixValues(_Open):
     cells: Annotated[list[MatrixCell], Field(max_length=1_000_000)] | None = None  # type: ignore[valid-type]
 
 
+class LongInteger:
+    """An integer literal too long to be a count (json.loads' parse_int in bench.results.lines keeps its
+    length instead of converting it: Python refuses past 4,300 digits, and a 4,000-digit one is slow)."""
+
+    DIGITS = 100  # far past any 64-bit count
+
+    def __init__(self, literal: str) -> None:
+        self.digits = len(literal.lstrip("-"))
+
+    @classmethod
+    def parse(cls, literal: str) -> int | LongInteger:
+        """json.loads' parse_int: an int, or a LongInteger past DIGITS digits."""
+        return cls(literal) if len(literal) > cls.DIGITS else int(literal)
+
+    def __repr__(self) -> str:
+        return f"an integer of {self.digits:,} digits"
+
+
 def check_json(value: Any, depth: int = 0) -> str:
     """"" when value is plain, bounded JSON (finite numbers, 64-bit integers, valid Unicode strings of at
     most MAX_TEXT characters, at most MAX_ITEMS entries, MAX_DEPTH levels), else why not: the guard every
@@ -288,6 +306,8 @@ def check_json(value: Any, depth: int = 0) -> str:
         if len(value) > MAX_TEXT:
             return f"is a string of {len(value):,} characters (at most {MAX_TEXT:,})"
         return "" if _valid(value) else "has a lone surrogate (not valid Unicode)"
+    if isinstance(value, LongInteger):
+        return f"is {value!r}"
     if not isinstance(value, list | dict):
         return f"is a {type(value).__name__}, not JSON"
     if depth >= MAX_DEPTH or len(value) > MAX_ITEMS:

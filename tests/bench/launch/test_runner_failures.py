@@ -65,7 +65,7 @@ def test_every_record_key_is_in_the_schema(faults_run):
         assert rec["status"] in STATUSES
         assert rec["schema_version"] == SCHEMA_VERSION
         assert rec["cell_id"] == Cell.from_dict(rec).cell_id
-        assert validate_record(rec) == rec  # what the runner writes, every reader reads (bench.results.loader)
+        assert validate_record(rec) == rec  # what the runner writes, every reader reads
     assert validate_env(json.loads((faults_run[0] / "env.json").read_text()))
 
 
