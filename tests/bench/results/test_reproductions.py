@@ -146,5 +146,6 @@ def test_report_and_compare_commands_on_every_bad_line_at_once(tmp_path):
     assert "Traceback" not in err.getvalue()
     shown = range(len(lines) + 1, len(lines) + SET_ASIDE_SHOWN + 1)  # the report names ten, counts the rest
     assert all(f"results.jsonl line {n}: " in out.getvalue() for n in shown)
-    assert f"and {len(bad) - SET_ASIDE_SHOWN} more line(s) of {run / 'results.jsonl'} set aside" in out.getvalue()
+    more = f"and {len(bad) - SET_ASIDE_SHOWN} more line(s) of {run / 'results.jsonl'} set aside"
+    assert more in out.getvalue()
     assert (run / "results.jsonl").read_bytes() == data
