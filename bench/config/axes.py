@@ -2,9 +2,9 @@
 
 Cell's fields (bench.config.cell), the matrix file's [axes] keys, defaults and checks and its per-mode
 settings (bench.config.matrix), the record's config fields (bench.config.record.CONFIG_FIELDS), the
-README's matrix reference (`python -m bench.config.axes`) and the report's backfills for records from
-before an axis existed (bench.report.load) all come from AXES. Adding an axis is one entry here plus
-its behaviour (what the cell's process does with it).
+README's matrix reference (`python -m bench.config.axes`), the record schema's config types and the
+migration of records from before an axis existed (bench.results.schema, bench.results.loader) all come
+from AXES. Adding an axis is one entry here plus its behaviour (what the cell's process does with it).
 """
 
 from __future__ import annotations
@@ -110,7 +110,8 @@ class Axis:
     the matrix fills from other keys). cell: whether Cell and the record carry it (the matrix-only axes
     pairs, data and synthetic_examples do not). id_omits: values left out of the cell id (axes added
     after the first runs, so earlier cells keep their ids); in_id False: never in the id (how a cell is
-    run, not what it measures). backfill: the report fills records without the field with the default.
+    run, not what it measures). backfill: a record without the field ran at the default
+    (bench.results.loader.migrate).
     A numeric axis gives ``bounds`` (its range) and ``words`` (the strings it takes besides numbers,
     "auto", "recipe"); its check and expected text are then made from those, so the range is stated
     once and the error message says it."""

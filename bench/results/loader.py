@@ -227,7 +227,11 @@ def validate_env(raw: Any) -> dict[str, Any]:
 def load_env(run_dir: Path | str, need_cores: bool = True) -> dict[str, Any] | None:
     """RUN_DIR/env.json validated, None when absent; damaged (or, with need_cores, without a logical_cores
     count: the runner's) is a UserError in one line naming the file and the fix."""
-    path = Path(run_dir) / ENV
+    return load_env_file(Path(run_dir) / ENV, need_cores)
+
+
+def load_env_file(path: Path, need_cores: bool = True) -> dict[str, Any] | None:
+    """An env.json anywhere (a --cluster run's envs/MACHINE.json too), as load_env reads RUN_DIR's."""
     fix = ("delete it to collect this machine's environment again (only if the run continues on the "
            "machine that started it)")
     try:

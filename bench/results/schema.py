@@ -31,7 +31,7 @@ __all__ = ["DONE", "SCHEMA_VERSION", "Env", "LongInteger", "MatrixValues", "Reco
 DONE = STATUSES  # a cell whose latest record has one of these is finished; any other status is not
 MAX_INT = 2**63 - 1  # counts and sizes: a 64-bit integer (a 5,000-digit one is refused, not parsed on)
 MAX_NAME = 1_000  # ids, names, versions, paths
-MAX_TEXT = 100_000  # reasons and log tails (30 log lines)
+MAX_TEXT = 1_000_000  # reasons and log tails (30 log lines, however long a line is)
 MAX_ITEMS = 100_000  # entries of any list or object (a memory timeline of a day at one sample a second)
 MAX_DEPTH = 16  # nesting of lists and objects
 
