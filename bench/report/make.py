@@ -14,6 +14,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench import atomic
 from bench.report import charts, cost, html, plan_actual, recommend, seed_tables, summary, tables
@@ -41,6 +42,7 @@ def make_report(run_dir: Path | str, budget_s: float | None = None) -> Report:
     none; the energy cost uses the price kept in RUN_DIR/pricing.json, if any. An OSError names its
     file."""
     run = load_run(run_dir)
+    run = dataclasses.replace(run, df=run.df.map(printable), notes=[printable(n) for n in run.notes])
     charts_dir = run.path / CHARTS
     if charts_dir.is_file() and not charts_dir.is_symlink():  # someone's file: never replaced
         raise FileExistsError(errno.EEXIST, "a file where the charts folder goes", str(charts_dir))
@@ -56,6 +58,19 @@ def make_report(run_dir: Path | str, budget_s: float | None = None) -> Report:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return _moved(staged, staging, run.path)
+
+
+def printable(value: Any) -> Any:
+    """value with every string that is not UTF-8 text (a lone surrogate: bytes of another encoding, from
+    another machine's record) shown as its escape, \\udce9, since no chart, page or table can hold it;
+    lists and dicts through."""
+    if isinstance(value, str):
+        return value if value.isascii() else value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, list):
+        return [printable(v) for v in value]
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    return value
 
 
 def _write(run: Run, folder: Path, budget_s: float | None) -> Report:

@@ -233,7 +233,10 @@ def keep_aside(run_dir: Path, records: list[dict[str, Any]]) -> str:
             append_lines(path, data)
             return str(path)
         except OSError:
-            continue
+            with contextlib.suppress(OSError):
+                if path.stat().st_size == 0:
+                    path.unlink()  # made empty by the failed append: leave nothing to recover
+
     for record in records:
         print(f"kept record: {json.dumps(record, allow_nan=False)}", file=sys.stderr)
     return "no file (the disk is full): the 'kept record:' lines above, each a results.jsonl line"
@@ -251,8 +254,8 @@ def recover_pending(run_dir: Path) -> str | None:
                  if parse_line(line.decode("utf-8", "replace"))[0] is not None]
         if lines:
             append_lines(run_dir / RESULTS, b"".join(line + b"\n" for line in lines))
+            notes.append(f"appended {len(lines)} measured record(s) kept aside in {path} by an earlier run")
         path.unlink()
-        notes.append(f"appended {len(lines)} measured record(s) kept aside in {path} by an earlier run")
     return "; ".join(notes) or None
 
 
