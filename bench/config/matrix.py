@@ -59,6 +59,7 @@ EXPANDED_KEYS = ("name", "description", "source", "cells")
 MAX_CELLS = 20_000
 MAX_DEPTH = 4  # file > [[include]] > table > list of values; deeper nesting is never a matrix
 MAX_FILE_BYTES = 32 << 20  # an expanded matrix.toml of MAX_CELLS cells is about 15 MB
+SYNTHETIC_NAME = re.compile(r"synthetic:(\d{1,12})x(\d{1,12})x(\d{1,12}):(\d{1,12}):(\d{1,12})")
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,7 @@ def _check_axis_value(key: str, v: Any, where: str) -> None:
         raise UserError(f"{where}: {key} = {v!r} is not valid; expected {axis.expected}")
     if key == "pairs" and v != "seed":
         _check_model(v.rsplit("/", 1)[1], where)
+        check_synthetic_name(v.rsplit("/", 1)[0], where)
 
 def _parse_settings(table: Any, mode: str, where: str) -> dict[str, Any]:
     """Per-mode settings table merged over the mode's defaults."""
@@ -317,6 +319,7 @@ def _check_cell(config: dict[str, Any], where: str) -> None:
     for key in ("dataset", "model"):
         if not isinstance(config.get(key), str) or not config[key]:
             raise UserError(f"{where}: {key} must be a non-empty string")
+    check_synthetic_name(config["dataset"], where)
     for key in CELL_AXES:
         if key in config:
             _check_axis_value(key, config[key], where)
@@ -473,12 +476,34 @@ def _check_synthetic_size(pairs: list[str], examples: int, where: str) -> None:
 
     names = {d for d, _ in SEED_PAIRS} if "seed" in pairs else {p.rsplit("/", 1)[0] for p in pairs}
     for name in sorted(names & set(SPECS)):
-        h, w, c = SPECS[name].image_shape
-        size, most = examples * h * w * c, SYNTHETIC_MAX_BYTES // (h * w * c)
-        if size > SYNTHETIC_MAX_BYTES:
-            raise UserError(f"{where}: synthetic_examples = {examples:,} images of {name}'s {h}x{w}x{c} "
-                            f"would take {size / 2**30:,.1f} GiB, over the {SYNTHETIC_MAX_BYTES >> 30} GiB "
-                            f"cap; give synthetic_examples = {most:,} or fewer")
+        _check_synthetic_bytes(examples, SPECS[name].image_shape, f"{name}'s ", where)
+
+
+def check_synthetic_name(dataset: str, where: str) -> None:
+    """UserError when a synthetic:HxWxC:K:N dataset named outright has numbers past any data set (more
+    than 12 digits), more examples than synthetic_examples may give, or a file over SYNTHETIC_MAX_BYTES."""
+    if not dataset.startswith("synthetic:"):
+        return
+    m = SYNTHETIC_NAME.fullmatch(dataset)
+    if m is None:
+        shown = dataset if len(dataset) <= 80 else dataset[:60] + "..."
+        raise UserError(f"{where}: {shown!r} is not a synthetic data set name; write synthetic:HxWxC:K:N "
+                        "with numbers of at most 12 digits, e.g. synthetic:256x256x3:10:2048")
+    h, w, c, _, n = (int(g) for g in m.groups())
+    bounds = BY_NAME["synthetic_examples"].bounds
+    if not bounds.holds(n):
+        raise UserError(f"{where}: {dataset} has {n:,} examples; expected {bounds.text()}")
+    _check_synthetic_bytes(n, (h, w, c), "", where)
+
+
+def _check_synthetic_bytes(examples: int, shape: tuple[int, int, int], whose: str, where: str) -> None:
+    """UserError when examples images of shape would take more than SYNTHETIC_MAX_BYTES."""
+    h, w, c = shape
+    size, most = examples * h * w * c, SYNTHETIC_MAX_BYTES // max(1, h * w * c)
+    if size > SYNTHETIC_MAX_BYTES:
+        raise UserError(f"{where}: {examples:,} synthetic images of {whose}{h}x{w}x{c} would take "
+                        f"{size / 2**30:,.1f} GiB, over the {SYNTHETIC_MAX_BYTES >> 30} GiB cap; give "
+                        f"{most:,} examples or fewer")
 
 
 def _recipe(model: str) -> Any:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from bench import atomic
 from bench.report import charts, cost, html, plan_actual, recommend, seed_tables, summary, tables
 from bench.report.load import Run, load_run
@@ -42,7 +44,7 @@ def make_report(run_dir: Path | str, budget_s: float | None = None) -> Report:
     none; the energy cost uses the price kept in RUN_DIR/pricing.json, if any. An OSError names its
     file."""
     run = load_run(run_dir)
-    run = dataclasses.replace(run, df=run.df.map(printable), notes=[printable(n) for n in run.notes])
+    run = dataclasses.replace(run, df=printable_frame(run.df), notes=[printable(n) for n in run.notes])
     charts_dir = run.path / CHARTS
     if charts_dir.is_file() and not charts_dir.is_symlink():  # someone's file: never replaced
         raise FileExistsError(errno.EEXIST, "a file where the charts folder goes", str(charts_dir))
@@ -71,6 +73,20 @@ def printable(value: Any) -> Any:
     if isinstance(value, dict):
         return {printable(k): printable(v) for k, v in value.items()}
     return value
+
+
+def printable_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """df with printable() applied to the text columns that need it (the others, and their dtypes, kept)."""
+    out = df
+    for col in df.columns:
+        if not (pd.api.types.is_object_dtype(df[col]) or pd.api.types.is_string_dtype(df[col])):
+            continue
+        values = df[col].tolist()
+        fixed = [printable(v) for v in values]
+        if fixed != values:
+            out = out.copy() if out is df else out
+            out[col] = pd.Series(fixed, index=df.index, dtype=df[col].dtype)
+    return out
 
 
 def _write(run: Run, folder: Path, budget_s: float | None) -> Report:

@@ -23,8 +23,9 @@ from bench.report.tables import pruned_apart
 # Columns the loader derives (not in the records): left out of results.csv.
 _DERIVED = ("data", "pair", "failed")
 # What Markdown reads as markup inside a table cell (emphasis, code, links, cells, strikethrough) is
-# backslash-escaped (CommonMark); < > & become entities, so no HTML passes through.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# backslash-escaped (CommonMark); < > & become entities, so no HTML passes through. An underscore between
+# two letters or digits is never emphasis and stays as it is (mnist_cnn).
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 

@@ -60,10 +60,23 @@ def test_a_synthetic_data_set_bigger_than_its_cap_is_refused_at_load():
     """Rep. 2: synthetic_examples = 10**12 was planned at 9 s; the file's size is bounded too."""
     most = SYNTHETIC_MAX_BYTES // (256 * 256 * 3)
     raw = {"axes": {"pairs": ["galaxy10/densenet121"], "data": "synthetic", "synthetic_examples": most + 1}}
-    with pytest.raises(UserError, match=rf"over the 32 GiB cap; give synthetic_examples = {most:,} or fewer"):
+    with pytest.raises(UserError, match=rf"images of galaxy10's 256x256x3 would take 32.0 GiB, over the "
+                                        rf"32 GiB cap; give {most:,} examples or fewer"):
         parse(raw)
     raw["axes"]["synthetic_examples"] = most
     assert parse(raw).groups  # the cap itself is allowed
+
+
+@pytest.mark.parametrize(("name", "match"), [
+    ("synthetic:256x256x3:10:10000000", "has 10,000,000 examples; expected a whole number from 1 to 1,000,"),
+    ("synthetic:2560x2560x3:10:100000", "would take 1,831.1 GiB, over the 32 GiB cap; give 1,747 examples"),
+    ("synthetic:8x8x1:10:" + "9" * 5000, "is not a synthetic data set name; write synthetic:HxWxC:K:N"),
+])
+def test_a_synthetic_data_set_named_outright_is_bounded_too(name, match):
+    with pytest.raises(UserError, match=match):
+        parse({"axes": {"pairs": [f"{name}/mnist_cnn"]}})
+    with pytest.raises(UserError, match=match):
+        parse({"cells": [{"dataset": name, "model": "mnist_cnn"}]})
 
 
 def test_a_million_cell_product_is_refused_before_anything_expands(monkeypatch):

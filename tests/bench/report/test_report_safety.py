@@ -65,5 +65,5 @@ def test_summary_escapes_record_text_like_the_html_report(make_run, throughput):
 
 
 def test_md_text_shows_markup_as_written():
-    assert md_text("a_b *c* `d` [e](f) <g> & h|i\r\nj") == \
-        r"a\_b \*c\* \`d\` \[e\](f) &lt;g&gt; &amp; h\|i<br>j"
+    assert md_text("a_b _c_ *c* `d` [e](f) <g> & h|i\r\nj") == \
+        r"a_b \_c\_ \*c\* \`d\` \[e\](f) &lt;g&gt; &amp; h\|i<br>j"
