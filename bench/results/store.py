@@ -27,7 +27,7 @@ LOCK = ".lock"
 LOCK_OWNER = ".lock.pid"  # the holder's pid: Windows locks the lock file's bytes, so it cannot be read
 PENDING = "results.jsonl.pending"  # measured records a full disk kept out of results.jsonl (Appender)
 WRITTEN_FOLDERS = ("logs", "charts")  # folders of a run folder whose files galaxybench writes
-APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+APPEND = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 FAILED = ("oom", "error", "timeout", "nan")
 WHOLE_FIELDS = ("batch_size", "replicas", "global_batch_size", "per_replica_batch_size", "seed", "epochs",
                 "epochs_run", "best_epoch", "params", "train_examples", "full_epoch_examples", "num_classes")
@@ -43,13 +43,18 @@ def append_record(run_dir: Path, record: dict[str, Any], name: str = RESULTS) ->
 
 
 def append_lines(path: Path, data: bytes) -> None:
-    """Append whole lines to path, all or nothing (see append_record)."""
+    """Append whole lines to path, all or nothing (see append_record), starting on a line of their own
+    when the file does not end with a line break."""
     try:
         fd = os.open(path, APPEND, 0o644)
     except OSError as exc:
         raise atomic.named(exc, path) from exc
     try:
         start = os.fstat(fd).st_size
+        if start:
+            os.lseek(fd, start - 1, os.SEEK_SET)
+            if os.read(fd, 1) != b"\n":
+                data = b"\n" + data
         try:
             written = os.write(fd, data)
             while written < len(data):  # regular files write whole, but for a full disk's short write

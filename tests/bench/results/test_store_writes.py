@@ -71,3 +71,11 @@ def test_the_lock_writes_its_owner_and_a_second_runner_is_told(tmp_path):
 def test_write_json_reads_back_text_that_is_not_utf8(tmp_path):
     store.write_json(tmp_path / "env.json", {"hostname": "caf\udce9"})
     assert json.loads((tmp_path / "env.json").read_text(encoding="utf-8")) == {"hostname": "caf\udce9"}
+
+
+def test_an_append_starts_on_a_line_of_its_own(tmp_path):
+    """Hypothesis found it: a file ending in '\\x1f' (whitespace to Python, not to JSON) swallowed the
+    next record into its line."""
+    (tmp_path / store.RESULTS).write_bytes(b"\x1f")
+    store.append_record(tmp_path, {"cell_id": "next", "status": "ok"})
+    assert store.read_records(tmp_path) == [{"cell_id": "next", "status": "ok"}]
