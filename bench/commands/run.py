@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.commands.report import PRICE_HELP
-from bench.config.matrix import cell_budget
+from bench.config.limits import cell_budget
 from bench.errors import UserError
 from bench.launch.workers import EXPOSE_HELP
 from bench.results import paths as results_paths

@@ -12,7 +12,8 @@ import pytest
 from bench.config import matrix
 from bench.config.axes import BY_NAME, SYNTHETIC_MAX_BYTES
 from bench.config.expanded import dump_expanded, toml_value
-from bench.config.matrix import MAX_CELLS, Machine, cell_budget, expand, load_matrix, parse_matrix
+from bench.config.limits import MAX_CELLS, cell_budget
+from bench.config.matrix import Machine, expand, load_matrix, parse_matrix
 from bench.errors import UserError
 
 PAIR = "digits/mnist_cnn"
