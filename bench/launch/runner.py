@@ -42,7 +42,7 @@ from bench.launch.spawn import (
     summary_line,
     utc_now,
 )
-from bench.results import scaling, store
+from bench.results import pending, scaling, store
 
 REPO = Path(__file__).resolve().parents[2]
 ENV_PROBE_TIMEOUT_S = 900
@@ -123,7 +123,7 @@ def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: i
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), remaining)
     progress = Progress(*columns, console=console, transient=False)
-    with store.Appender(run_dir) as appender, progress:
+    with pending.Appender(run_dir) as appender, progress:
         task = progress.add_task("starting", total=total, completed=total - len(cells), left="?")
         for i, p in enumerate(cells):
             progress.update(task, description=p.cell.cell_id,

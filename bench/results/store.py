@@ -1,15 +1,11 @@
-"""RUN_DIR's files: results.jsonl (atomic appends; lines that are not records set aside; a record that
-cannot be appended kept aside, never lost), the runner's lock, env.json."""
+"""RUN_DIR's files: results.jsonl (atomic appends; lines that are not records set aside), the runner's lock
+(which refuses links in the folder and appends what bench.results.pending kept aside), env.json."""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import stat
-import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +21,6 @@ ENV = "env.json"
 MATRIX = "matrix.toml"
 LOCK = ".lock"
 LOCK_OWNER = ".lock.pid"  # the holder's pid: Windows locks the lock file's bytes, so it cannot be read
-PENDING = "results.jsonl.pending"  # measured records a full disk kept out of results.jsonl (Appender)
 WRITTEN_FOLDERS = ("logs", "charts")  # folders of a run folder whose files galaxybench writes
 APPEND = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 FAILED = ("oom", "error", "timeout", "nan")
@@ -35,11 +30,11 @@ WHOLE_FIELDS = ("batch_size", "replicas", "global_batch_size", "per_replica_batc
 SCALAR_FIELDS = (*CONFIG_FIELDS, "machine", "placement")
 
 
-def append_record(run_dir: Path, record: dict[str, Any], name: str = RESULTS) -> None:
+def append_record(run_dir: Path, record: dict[str, Any]) -> None:
     """Append one record as one line: a single write, then fsync (a killed runner tears no line). A write
     that fails part way (a full disk) is cut back off, so the file ends on a whole line; the OSError
     names the file. Never follows a symbolic link (O_NOFOLLOW; O_BINARY: no \\r\\n on Windows)."""
-    append_lines(run_dir / name, (json.dumps(record, allow_nan=False) + "\n").encode())
+    append_lines(run_dir / RESULTS, (json.dumps(record, allow_nan=False) + "\n").encode())
 
 
 def append_lines(path: Path, data: bytes) -> None:
@@ -177,103 +172,6 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     atomic.write_text(path, json.dumps(data, indent=2) + "\n")
 
 
-class Appender:
-    """A run's appends to results.jsonl, with no measured record lost to a full disk: a record that
-    cannot be appended is kept in memory and appended before the next one; one still kept when the run
-    ends (or stops) goes to a side file, RUN_DIR/results.jsonl.pending or else one in the temp folder,
-    and is printed on stderr as well when neither can be written. The next RunLock on the folder appends
-    the side files first, so those cells are not run again. Use it as a context manager."""
-
-    def __init__(self, run_dir: Path) -> None:
-        self.run_dir = run_dir
-        self.kept: list[dict[str, Any]] = []
-        self.why = ""
-
-    def append(self, record: dict[str, Any]) -> None:
-        """Append record after any kept earlier; a failure keeps it, with a note (no exception)."""
-        self.kept.append(record)
-        if not self.flush():
-            notice(f"{len(self.kept)} measured record(s) not appended ({self.why}); kept in memory and "
-                   "tried again after the next cell")
-
-    def flush(self) -> bool:
-        """Append the kept records in order; False (and why set) when one still cannot be."""
-        while self.kept:
-            try:
-                append_record(self.run_dir, self.kept[0])
-            except OSError as exc:
-                self.why = f"{exc.strerror or exc}: {exc.filename}"
-                return False
-            self.kept.pop(0)
-        return True
-
-    def __enter__(self) -> Appender:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
-        if self.flush():
-            return
-        where = keep_aside(self.run_dir, self.kept)
-        message = (f"{len(self.kept)} measured record(s) could not be appended ({self.why}); kept in "
-                   f"{where}: free space, then `python -m bench run --resume --out {self.run_dir}` appends "
-                   "them first")
-        if exc_type is None:
-            raise UserError(message)
-        notice(message)  # the run is stopping for another reason: say where the records are, let it raise
-
-
-def pending_files(run_dir: Path) -> list[Path]:
-    """Where Appender keeps records aside for run_dir: RUN_DIR/results.jsonl.pending, then a file in the
-    temp folder named for the run folder's absolute path (a full disk may not take even the first)."""
-    key = hashlib.sha256(str(Path(run_dir).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return [run_dir / PENDING, Path(tempfile.gettempdir()) / f"galaxybench-{key}.pending.jsonl"]
-
-
-def keep_aside(run_dir: Path, records: list[dict[str, Any]]) -> str:
-    """Write records to the first side file that takes them; the place, in words. When none does, each
-    record is printed on stderr as one JSON line (the terminal is the last place it exists)."""
-    data = b"".join((json.dumps(r, allow_nan=False) + "\n").encode() for r in records)
-    for path in pending_files(run_dir):
-        try:
-            append_lines(path, data)
-            return str(path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                if path.stat().st_size == 0:
-                    path.unlink()  # made empty by the failed append: leave nothing to recover
-
-    for record in records:
-        print(f"kept record: {json.dumps(record, allow_nan=False)}", file=sys.stderr)
-    return "no file (the disk is full): the 'kept record:' lines above, each a results.jsonl line"
-
-
-def recover_pending(run_dir: Path) -> str | None:
-    """Append the records an earlier runner kept aside (pending_files) to results.jsonl and remove the
-    side file; the note saying so, or None. A side file in the temp folder counts only when it is this
-    user's own plain file (others can write there too); a line that is not a record is left out."""
-    notes = []
-    for path in pending_files(run_dir):
-        if not _own_plain_file(path):
-            continue
-        lines = [line for line in path.read_bytes().splitlines()
-                 if parse_line(line.decode("utf-8", "replace"))[0] is not None]
-        if lines:
-            append_lines(run_dir / RESULTS, b"".join(line + b"\n" for line in lines))
-            notes.append(f"appended {len(lines)} measured record(s) kept aside in {path} by an earlier run")
-        path.unlink()
-    return "; ".join(notes) or None
-
-
-def _own_plain_file(path: Path) -> bool:
-    """True when path is a regular file (not a link) that this user owns (POSIX; elsewhere: a file)."""
-    try:
-        st = path.lstat()
-    except OSError:
-        return False
-    mine = not hasattr(os, "getuid") or st.st_uid == os.getuid()
-    return stat.S_ISREG(st.st_mode) and mine
-
-
 def check_no_links(run_dir: Path) -> None:
     """UserError naming the first symbolic link among the run folder's entries and its logs/ and charts/:
     galaxybench writes there, and a write through a link lands elsewhere (a .lock.pid linked to another
@@ -312,7 +210,8 @@ class RunLock:
     """An exclusive OS lock on RUN_DIR/.lock (filelock: flock on POSIX, msvcrt.locking on Windows; the
     OS drops it when the runner dies): a second runner on the same folder gets a UserError. Entering
     also refuses a run folder holding a symbolic link (check_no_links: filelock would open and truncate
-    a .lock link's target) and appends the records an earlier runner kept aside (recover_pending)."""
+    a .lock link's target) and appends the records an earlier runner kept aside
+    (bench.results.pending.recover_pending), before anyone reads which cells are done."""
 
     def __init__(self, run_dir: Path) -> None:
         self.path = run_dir / LOCK
@@ -332,6 +231,8 @@ class RunLock:
         try:
             with contextlib.suppress(OSError):  # only informative; a full disk must not block the lock
                 atomic.write_text(self.owner, str(os.getpid()))
+            from bench.results.pending import recover_pending  # it appends through this module
+
             note = recover_pending(self.path.parent)
         except BaseException:
             self._lock.release()
