@@ -1,23 +1,17 @@
 """Measured records a full disk kept out of results.jsonl, never lost: the runner appends through an
 Appender, which keeps a refused record in memory, then in a side file (or on stderr), and the next
-RunLock on the folder appends the side files first (recover_pending)."""
+RunLock on the folder appends the side files first (bench.results.store.recover_pending)."""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-import os
-import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from bench.errors import UserError, notice
-from bench.results.store import RESULTS, append_lines, append_record, parse_line
-
-PENDING = "results.jsonl.pending"  # RUN_DIR's side file
+from bench.results.store import append_lines, append_record, pending_files
 
 
 class Appender:
@@ -65,13 +59,6 @@ class Appender:
         notice(message)  # the run is stopping for another reason: say where the records are, let it raise
 
 
-def pending_files(run_dir: Path) -> list[Path]:
-    """Where Appender keeps records aside for run_dir: RUN_DIR/results.jsonl.pending, then a file in the
-    temp folder named for the run folder's absolute path (a full disk may not take even the first)."""
-    key = hashlib.sha256(str(Path(run_dir).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return [run_dir / PENDING, Path(tempfile.gettempdir()) / f"galaxybench-{key}.pending.jsonl"]
-
-
 def keep_aside(run_dir: Path, records: list[dict[str, Any]]) -> str:
     """Write records to the first side file that takes them; the place, in words. When none does, each
     record is printed on stderr as one JSON line (the terminal is the last place it exists)."""
@@ -88,30 +75,3 @@ def keep_aside(run_dir: Path, records: list[dict[str, Any]]) -> str:
     for record in records:
         print(f"kept record: {json.dumps(record, allow_nan=False)}", file=sys.stderr)
     return "no file (the disk is full): the 'kept record:' lines above, each a results.jsonl line"
-
-
-def recover_pending(run_dir: Path) -> str | None:
-    """Append the records an earlier runner kept aside (pending_files) to results.jsonl and remove the
-    side file; the note saying so, or None. A side file in the temp folder counts only when it is this
-    user's own plain file (others can write there too); a line that is not a record is left out."""
-    notes = []
-    for path in pending_files(run_dir):
-        if not _own_plain_file(path):
-            continue
-        lines = [line for line in path.read_bytes().splitlines()
-                 if parse_line(line.decode("utf-8", "replace"))[0] is not None]
-        if lines:
-            append_lines(run_dir / RESULTS, b"".join(line + b"\n" for line in lines))
-            notes.append(f"appended {len(lines)} measured record(s) kept aside in {path} by an earlier run")
-        path.unlink()
-    return "; ".join(notes) or None
-
-
-def _own_plain_file(path: Path) -> bool:
-    """True when path is a regular file (not a link) that this user owns (POSIX; elsewhere: a file)."""
-    try:
-        st = path.lstat()
-    except OSError:
-        return False
-    mine = not hasattr(os, "getuid") or st.st_uid == os.getuid()
-    return stat.S_ISREG(st.st_mode) and mine

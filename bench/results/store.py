@@ -1,11 +1,15 @@
-"""RUN_DIR's files: results.jsonl (atomic appends; lines that are not records set aside), the runner's lock
-(which refuses links in the folder and appends what bench.results.pending kept aside), env.json."""
+"""RUN_DIR's files: results.jsonl (atomic appends; lines that are not records set aside; the side files
+where bench.results.pending keeps records a full disk refused), the runner's lock (which refuses links
+in the folder and appends those side files first), env.json."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,7 @@ ENV = "env.json"
 MATRIX = "matrix.toml"
 LOCK = ".lock"
 LOCK_OWNER = ".lock.pid"  # the holder's pid: Windows locks the lock file's bytes, so it cannot be read
+PENDING = "results.jsonl.pending"  # measured records a full disk kept out of results.jsonl
 WRITTEN_FOLDERS = ("logs", "charts")  # folders of a run folder whose files galaxybench writes
 APPEND = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 FAILED = ("oom", "error", "timeout", "nan")
@@ -172,6 +177,41 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     atomic.write_text(path, json.dumps(data, indent=2) + "\n")
 
 
+def pending_files(run_dir: Path) -> list[Path]:
+    """Where bench.results.pending.Appender keeps records aside for run_dir: RUN_DIR/results.jsonl.pending,
+    then a file in the temp folder named for the run folder's absolute path (a full disk may not take
+    even the first)."""
+    key = hashlib.sha256(str(Path(run_dir).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return [run_dir / PENDING, Path(tempfile.gettempdir()) / f"galaxybench-{key}.pending.jsonl"]
+
+
+def recover_pending(run_dir: Path) -> str | None:
+    """Append the records an earlier runner kept aside (pending_files) to results.jsonl and remove the
+    side file; the note saying so, or None. A side file in the temp folder counts only when it is this
+    user's own plain file (others can write there too); a line that is not a record is left out."""
+    notes = []
+    for path in pending_files(run_dir):
+        if not _own_plain_file(path):
+            continue
+        lines = [line for line in path.read_bytes().splitlines()
+                 if parse_line(line.decode("utf-8", "replace"))[0] is not None]
+        if lines:
+            append_lines(run_dir / RESULTS, b"".join(line + b"\n" for line in lines))
+            notes.append(f"appended {len(lines)} measured record(s) kept aside in {path} by an earlier run")
+        path.unlink()
+    return "; ".join(notes) or None
+
+
+def _own_plain_file(path: Path) -> bool:
+    """True when path is a regular file (not a link) that this user owns (POSIX; elsewhere: a file)."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return False
+    mine = not hasattr(os, "getuid") or st.st_uid == os.getuid()
+    return stat.S_ISREG(st.st_mode) and mine
+
+
 def check_no_links(run_dir: Path) -> None:
     """UserError naming the first symbolic link among the run folder's entries and its logs/ and charts/:
     galaxybench writes there, and a write through a link lands elsewhere (a .lock.pid linked to another
@@ -211,7 +251,7 @@ class RunLock:
     OS drops it when the runner dies): a second runner on the same folder gets a UserError. Entering
     also refuses a run folder holding a symbolic link (check_no_links: filelock would open and truncate
     a .lock link's target) and appends the records an earlier runner kept aside
-    (bench.results.pending.recover_pending), before anyone reads which cells are done."""
+    (recover_pending), before anyone reads which cells are done."""
 
     def __init__(self, run_dir: Path) -> None:
         self.path = run_dir / LOCK
@@ -231,8 +271,6 @@ class RunLock:
         try:
             with contextlib.suppress(OSError):  # only informative; a full disk must not block the lock
                 atomic.write_text(self.owner, str(os.getpid()))
-            from bench.results.pending import recover_pending  # it appends through this module
-
             note = recover_pending(self.path.parent)
         except BaseException:
             self._lock.release()

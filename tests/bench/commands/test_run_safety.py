@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.cli import main
-from bench.results import pending, store
+from bench.results import store
 from tests.bench.full_disk import FullDisk
 
 REPO = Path(__file__).resolve().parents[3]
@@ -92,15 +92,15 @@ def test_rep2_a_full_disk_keeps_the_record_and_the_next_resume_appends_it(tmp_pa
     err = capsys.readouterr().err
     last = err.strip().splitlines()[-1]
     assert last.startswith("error: 1 measured record(s) could not be appended (No space left on "), err
-    assert f"kept in {run / pending.PENDING}" in last and "Traceback" not in err
-    assert results.read_bytes() == b"" and len((run / pending.PENDING).read_text().splitlines()) == 1
+    assert f"kept in {run / store.PENDING}" in last and "Traceback" not in err
+    assert results.read_bytes() == b"" and len((run / store.PENDING).read_text().splitlines()) == 1
 
     assert main(["run", "--resume", "--out", str(run), "--no-report"]) == 0
     captured = capsys.readouterr()
     assert "note: appended 1 measured record(s) kept aside" in captured.err
     assert "(0 of 1 cells to run" in captured.out  # its record came back: the cell does not run again
     assert [r["status"] for r in store.read_records(run)] == ["skipped"]
-    assert not (run / pending.PENDING).exists()
+    assert not (run / store.PENDING).exists()
 
 
 def test_an_ascii_terminal_gets_escapes_not_a_traceback(tmp_path):

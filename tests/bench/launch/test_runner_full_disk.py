@@ -34,7 +34,7 @@ def _measured(cell: Cell, run_dir: Path, env: dict) -> dict:
 @pytest.fixture
 def run_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(runner, "run_cell", _measured)
-    monkeypatch.setattr(pending.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    monkeypatch.setattr(store.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     (tmp_path / "run" / "logs").mkdir(parents=True)
     return tmp_path / "run"
@@ -59,19 +59,19 @@ def test_a_disk_full_to_the_end_keeps_the_records_aside_for_the_next_runner(run_
     results = run_dir / store.RESULTS
     results.touch()
     FullDisk(monkeypatch, results)
-    kept = rf"kept in {run_dir / pending.PENDING}: free space"
+    kept = rf"kept in {run_dir / store.PENDING}: free space"
     with pytest.raises(UserError, match=rf"2 measured record\(s\) could not be appended \(No space left on "
                                         rf"device: {results}\); {kept}"):
         runner.run_cells(run_dir, CELLS, {}, total=2)
     assert results.read_bytes() == b""  # no torn line left behind
-    assert [r["train_img_s"] for r in _lines(run_dir / pending.PENDING)] == [1016.0, 1032.0]
+    assert [r["train_img_s"] for r in _lines(run_dir / store.PENDING)] == [1016.0, 1032.0]
 
     monkeypatch.undo()  # space freed: the next runner on the folder appends them first
-    monkeypatch.setattr(pending.tempfile, "gettempdir", lambda: str(run_dir.parent / "tmp"))
+    monkeypatch.setattr(store.tempfile, "gettempdir", lambda: str(run_dir.parent / "tmp"))
     with store.RunLock(run_dir):
         pass
     assert [r["train_img_s"] for r in store.read_records(run_dir)] == [1016.0, 1032.0]
-    assert not (run_dir / pending.PENDING).exists()
+    assert not (run_dir / store.PENDING).exists()
     assert runner.to_run(CELLS, run_dir, retry_failed=False) == []  # not run again
 
 
@@ -102,16 +102,16 @@ def test_an_interrupted_run_keeps_the_refused_record_aside(run_dir, monkeypatch)
     FullDisk(monkeypatch, results)
     with pytest.raises(KeyboardInterrupt):
         runner.run_cells(run_dir, CELLS, {}, total=2)
-    assert [r["batch_size"] for r in _lines(run_dir / pending.PENDING)] == [16]
+    assert [r["batch_size"] for r in _lines(run_dir / store.PENDING)] == [16]
 
 
 def test_a_side_file_in_the_temp_folder_counts_only_when_it_is_ours(run_dir, tmp_path):
-    side = pending.pending_files(run_dir)[1]
+    side = store.pending_files(run_dir)[1]
     side.parent.mkdir(exist_ok=True)
     elsewhere = tmp_path / "planted.jsonl"
     elsewhere.write_text(json.dumps({"cell_id": "x", "status": "ok"}) + "\n")
     side.symlink_to(elsewhere)
-    assert pending.recover_pending(run_dir) is None
+    assert store.recover_pending(run_dir) is None
     assert side.is_symlink() and not (run_dir / store.RESULTS).exists()
 
 
@@ -134,7 +134,7 @@ def test_on_a_real_full_disk_nothing_measured_is_lost(tmp_path, monkeypatch, cap
     """A 64 KiB tmpfs filled to the last byte: the records go to the temp folder's side file (another
     disk), and once space is freed the next runner appends them."""
     monkeypatch.setattr(runner, "run_cell", _measured)
-    monkeypatch.setattr(pending.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(store.tempfile, "gettempdir", lambda: str(tmp_path))
     with _tmpfs(tmp_path / "disk", "64k") as disk:
         run_dir = disk / "run"
         (run_dir / "logs").mkdir(parents=True)
