@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bench.commands.run import SET_HELP
+from bench.commands.run import SET_HELP, cell_budget
 
 NAME = "plan"
 HELP = "show the cells a matrix would run, the skipped ones with reasons, and an estimated time"
@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--matrix", required=True, help="preset (ci, quick, full) or a matrix .toml path")
     parser.add_argument("--set", action="append", default=[], dest="overrides", metavar="AXIS=VALUE",
                         help=SET_HELP)
-    parser.add_argument("--cell-budget", type=float, metavar="SECONDS",
+    parser.add_argument("--cell-budget", type=cell_budget, metavar="SECONDS",
                         help="per-cell budget for pruning (default: each cell's timeout_s)")
 
 

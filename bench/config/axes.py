@@ -26,6 +26,7 @@ REQUIRED = object()  # a Cell field without a default (dataset, model)
 
 WEEK_S = 7 * 24 * 3600  # 604,800: the longest a cell may be given (the OS's wait caps near 24 days)
 HOUR_S = 3600
+SYNTHETIC_MAX_BYTES = 32 << 30  # a synthetic data set's file: nine times Galaxy10 DECaLS's 3.5 GB of pixels
 
 
 def positive_int(v: Any) -> bool:
@@ -205,7 +206,7 @@ AXES: tuple[Axis, ...] = (
     Axis("seed", "seed for splits, shuffling and weights", default=0, type="int",
          bounds=_whole(0, 2**32 - 1, "NumPy's seed range"), single=True, toml="seed = 0"),
     Axis("synthetic_examples", "images in a synthetic dataset", default=512,
-         bounds=_whole(1, 1_000_000, "the file is written before the run; its size is capped too"),
+         bounds=_whole(1, 1_000_000, "and their file at most 32 GiB: it is written before the first cell"),
          cell=False, single=True,
          toml="synthetic_examples = 512                # images in a synthetic dataset"),
     Axis("warmup_steps", "throughput: at most this many untimed steps before timing (warm-up also ends "

@@ -42,7 +42,7 @@ from bench.launch.spawn import (
     summary_line,
     utc_now,
 )
-from bench.results import loader, scaling, store
+from bench.results import loader, pending, scaling, store
 
 REPO = Path(__file__).resolve().parents[2]
 ENV_PROBE_TIMEOUT_S = 900
@@ -128,7 +128,8 @@ def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: i
     remaining = TextColumn("left ~{task.fields[left]}") if planner else TimeRemainingColumn()
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), remaining)
-    with Progress(*columns, console=console, transient=False) as progress:
+    progress = Progress(*columns, console=console, transient=False)
+    with pending.Appender(run_dir) as appender, progress:
         task = progress.add_task("starting", total=total, completed=total - len(cells), left="?")
         for i, p in enumerate(cells):
             progress.update(task, description=p.cell.cell_id,
@@ -154,7 +155,7 @@ def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: i
                 record |= {"predicted_s": prediction.seconds, "prediction_basis": prediction.basis}
             if planner is not None and not p.skip_reason and not pruned:  # evidence for the cells after it
                 planner.observe(record, prediction.raw_seconds if prediction else None)
-            store.append_record(run_dir, record)
+            appender.append(record)  # a full disk keeps it aside, never loses it
             counts[record["status"]] = counts.get(record["status"], 0) + 1
             progress.console.print(summary_line(record), markup=False, highlight=False)
             progress.advance(task)

@@ -1,37 +1,65 @@
-"""RUN_DIR's files: results.jsonl (atomic appends; lines that are not records set aside), the runner's lock,
-env.json."""
+"""RUN_DIR's files: results.jsonl (atomic appends; lines that are not records set aside; the side files
+where bench.results.pending keeps records a full disk refused), the runner's lock (which refuses links
+in the folder and appends those side files first), env.json."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import filelock
 
 from bench import atomic
-from bench.errors import UserError
+from bench.errors import UserError, notice
 from bench.results import lines, loader
-from bench.results.lines import parse_line  # noqa: F401 - the one line check, for the writers' reads
+from bench.results.lines import parse_line
 from bench.results.paths import ENV, MATRIX, RESULTS, TORN  # noqa: F401 - a run folder's files
 
 LOCK = ".lock"
 LOCK_OWNER = ".lock.pid"  # the holder's pid: Windows locks the lock file's bytes, so it cannot be read
+PENDING = "results.jsonl.pending"  # measured records a full disk kept out of results.jsonl
+WRITTEN_FOLDERS = ("logs", "charts")  # folders of a run folder whose files galaxybench writes
+APPEND = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 FAILED = ("oom", "error", "timeout", "nan")
 
 
 def append_record(run_dir: Path, record: dict[str, Any]) -> None:
-    """Append one record as one line: a single write, then fsync (a killed runner tears no line)."""
-    data = (json.dumps(record, allow_nan=False) + "\n").encode()
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)  # Windows: no \r\n
-    fd = os.open(run_dir / RESULTS, flags, 0o644)
+    """Append one record as one line: a single write, then fsync (a killed runner tears no line). A write
+    that fails part way (a full disk) is cut back off, so the file ends on a whole line; the OSError
+    names the file. Never follows a symbolic link (O_NOFOLLOW; O_BINARY: no \\r\\n on Windows)."""
+    append_lines(run_dir / RESULTS, (json.dumps(record, allow_nan=False) + "\n").encode())
+
+
+def append_lines(path: Path, data: bytes) -> None:
+    """Append whole lines to path, all or nothing (see append_record), starting on a line of their own
+    when the file does not end with a line break."""
     try:
-        written = os.write(fd, data)
-        while written < len(data):  # regular files write whole; this only guards a short write
-            written += os.write(fd, data[written:])
-        os.fsync(fd)
+        fd = os.open(path, APPEND, 0o644)
+    except OSError as exc:
+        raise atomic.named(exc, path) from exc
+    try:
+        start = os.fstat(fd).st_size
+        if start:
+            os.lseek(fd, start - 1, os.SEEK_SET)
+            if os.read(fd, 1) != b"\n":
+                data = b"\n" + data
+        try:
+            written = os.write(fd, data)
+            while written < len(data):  # regular files write whole, but for a full disk's short write
+                written += os.write(fd, data[written:])
+            os.fsync(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, start)  # shrinking needs no space: no torn line stays behind
+            raise
+    except OSError as exc:
+        raise atomic.named(exc, path) from exc
     finally:
         os.close(fd)
 
@@ -99,8 +127,61 @@ def keep_previous_log(log: Path) -> Path | None:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON atomically (temp file, then rename)."""
+    """Write JSON atomically (temp file, then rename; an OSError names path). ASCII with escapes, so any
+    text, even a name that is not UTF-8, reads back as it was."""
     atomic.write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def pending_files(run_dir: Path) -> list[Path]:
+    """Where bench.results.pending.Appender keeps records aside for run_dir: RUN_DIR/results.jsonl.pending,
+    then a file in the temp folder named for the run folder's absolute path (a full disk may not take
+    even the first)."""
+    key = hashlib.sha256(str(Path(run_dir).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return [run_dir / PENDING, Path(tempfile.gettempdir()) / f"galaxybench-{key}.pending.jsonl"]
+
+
+def recover_pending(run_dir: Path) -> str | None:
+    """Append the records an earlier runner kept aside (pending_files) to results.jsonl and remove the
+    side file; the note saying so, or None. A side file in the temp folder counts only when it is this
+    user's own plain file (others can write there too); a line that is not a record is left out."""
+    notes = []
+    for path in pending_files(run_dir):
+        if not _own_plain_file(path):
+            continue
+        lines = [line for line in path.read_bytes().splitlines()
+                 if parse_line(line.decode("utf-8", "replace"))[0] is not None]
+        if lines:
+            append_lines(run_dir / RESULTS, b"".join(line + b"\n" for line in lines))
+            notes.append(f"appended {len(lines)} measured record(s) kept aside in {path} by an earlier run")
+        path.unlink()
+    return "; ".join(notes) or None
+
+
+def _own_plain_file(path: Path) -> bool:
+    """True when path is a regular file (not a link) that this user owns (POSIX; elsewhere: a file)."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return False
+    mine = not hasattr(os, "getuid") or st.st_uid == os.getuid()
+    return stat.S_ISREG(st.st_mode) and mine
+
+
+def check_no_links(run_dir: Path) -> None:
+    """UserError naming the first symbolic link among the run folder's entries and its logs/ and charts/:
+    galaxybench writes there, and a write through a link lands elsewhere (a .lock.pid linked to another
+    file overwrote it). The run folder itself may be a link: the user named it."""
+    folders = [run_dir, *(run_dir / name for name in WRITTEN_FOLDERS)]
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    target = os.readlink(entry.path)
+                    raise UserError(f"{entry.path} is a symbolic link (to {target}); galaxybench never "
+                                    "writes through a link in a run folder: remove it, or put the file "
+                                    "itself there")
 
 
 def read_env(run_dir: Path) -> dict[str, Any] | None:
@@ -111,7 +192,10 @@ def read_env(run_dir: Path) -> dict[str, Any] | None:
 
 class RunLock:
     """An exclusive OS lock on RUN_DIR/.lock (filelock: flock on POSIX, msvcrt.locking on Windows; the
-    OS drops it when the runner dies): a second runner on the same folder gets a UserError."""
+    OS drops it when the runner dies): a second runner on the same folder gets a UserError. Entering
+    also refuses a run folder holding a symbolic link (check_no_links: filelock would open and truncate
+    a .lock link's target) and appends the records an earlier runner kept aside
+    (recover_pending), before anyone reads which cells are done."""
 
     def __init__(self, run_dir: Path) -> None:
         self.path = run_dir / LOCK
@@ -119,6 +203,7 @@ class RunLock:
         self._lock = filelock.FileLock(self.path, timeout=0)
 
     def __enter__(self) -> RunLock:
+        check_no_links(self.path.parent)
         try:
             self._lock.acquire()
         except filelock.Timeout:
@@ -127,7 +212,15 @@ class RunLock:
                 holder = self.owner.read_text(encoding="utf-8").strip() or holder
             raise UserError(f"{self.path.parent} is in use by another runner (pid {holder}); "
                             "wait for it to finish or use another --out") from None
-        self.owner.write_text(str(os.getpid()), encoding="utf-8")
+        try:
+            with contextlib.suppress(OSError):  # only informative; a full disk must not block the lock
+                atomic.write_text(self.owner, str(os.getpid()))
+            note = recover_pending(self.path.parent)
+        except BaseException:
+            self._lock.release()
+            raise
+        if note:
+            notice(note)
         return self
 
     def __exit__(self, *exc: object) -> None:
