@@ -92,16 +92,22 @@ def _check_plain(data: dict[str, Any]) -> None:
             raise RecordError(_shown_key(key), why)
 
 
+# Where each kind holds a cell's config: a record at its top level, matrix.toml two places into cells[i].
+CONFIG_DEPTH = {"Record": 0, "MatrixValues": 2}
+
+
 def _validate(model: type[BaseModel], data: dict[str, Any]) -> None:
     """model.model_validate(data), a RecordError naming the first field that fails."""
     try:
         model.model_validate(data)
     except ValidationError as exc:
-        raise _first_error(exc, data) from None
+        raise _first_error(exc, data, CONFIG_DEPTH.get(model.__name__, -1)) from None
 
 
-def _first_error(exc: ValidationError, data: dict[str, Any]) -> RecordError:
-    """The first failure of a validation as RecordError(field, why), in words people read."""
+def _first_error(exc: ValidationError, data: dict[str, Any], config_depth: int) -> RecordError:
+    """The first failure of a validation as RecordError(field, why), in words people read; a cell config
+    value (at config_depth: how many places below the top level the kind holds its cells' config) is
+    named with its axis's expected values."""
     error = exc.errors(include_url=False)[0]
     blamed = (error.get("ctx") or {}).get("error")
     if hasattr(blamed, "field"):  # a check across fields (bench.results.schema._FieldError)
@@ -112,8 +118,9 @@ def _first_error(exc: ValidationError, data: dict[str, Any]) -> RecordError:
         walked = _path(data.get(name) if loc else data, loc[1:])[1]
         return RecordError(_joined(name, [*walked, loc[-1]] if len(loc) > 1 else walked), "is missing")
     value, walked = _path(data.get(name) if loc else data, loc[1:])
-    axis = BY_NAME.get(walked[-1] if walked else name)
-    if axis is not None and axis.name in CONFIG_TYPES and axis.expected:  # a cell's config value
+    key = walked[-1] if walked else name
+    axis = BY_NAME.get(key) if len(walked) == config_depth and key in CONFIG_TYPES else None
+    if axis is not None and axis.expected:  # a cell's config value
         return RecordError(_joined(name, walked), f"is {_shown(value)}, not {axis.expected}")
     message = error["msg"].replace("Input should be", "should be").replace("Value error, ", "")
     where = _joined("", walked)
@@ -256,10 +263,8 @@ def read_matrix_values(text: str) -> MatrixValues:
     except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
         raise RecordError("toml", f"is not valid TOML ({_one_line(exc)})") from None
     _check_plain(raw)
-    try:
-        return MatrixValues.model_validate(raw)
-    except ValidationError as exc:
-        raise _first_error(exc, raw) from None
+    _validate(MatrixValues, raw)
+    return MatrixValues.model_validate(raw)
 
 
 def load_matrix_values(run_dir: Path | str) -> MatrixValues | None:

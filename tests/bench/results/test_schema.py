@@ -105,6 +105,11 @@ def test_unknown_extra_keys_are_kept_but_must_be_plain_json():
         assert caught.value.field == "from_a_newer_version"
 
 
+def test_a_key_named_like_an_axis_inside_a_field_is_not_taken_for_the_axis():
+    with pytest.raises(RecordError, match=r"^per_class has 1.5 at \[0\].precision: should be less than or equal"):
+        validate_record(_an_ok_record() | {"per_class": [{"precision": 1.5}]})
+
+
 def test_a_measured_record_carries_its_config():
     ok = _an_ok_record()
     for name in schema.MEASURED_NEEDS:
