@@ -12,7 +12,6 @@ CPU and shrinks them (1 warm-up step, 3 steps, 1 epoch), so CI runs the GPU chec
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ from bench.config.cell import Cell  # noqa: E402
 from bench.config.expanded import dump_expanded  # noqa: E402
 from bench.config.matrix import Machine, MatrixSpec, Planned, expand, load_matrix  # noqa: E402
 from bench.report.html import number  # noqa: E402
+from bench.results import loader  # noqa: E402
 
 PRESET = "gpu-check"
 CPU_DEFAULTS = {"PAIRS": "mnist/mnist_cnn", "BACKENDS": "torch,jax", "PRECISIONS": "float32",
@@ -107,9 +107,12 @@ def verify(run_dir: Path, device: str) -> int:
 
 
 def read_records(run_dir: Path) -> list[dict[str, Any]]:
-    """A run folder's records ([] when it has none)."""
-    results = run_dir / "results.jsonl"
-    return [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
+    """A run folder's valid records, read through bench.results.loader ([] when it has none); a line set
+    aside is said on stderr."""
+    loaded = loader.load_records(run_dir)
+    for line in loaded.set_aside:
+        print(f"note: {line}", file=sys.stderr)
+    return loaded.records
 
 
 def figures(records: list[dict[str, Any]], cpu: list[dict[str, Any]]) -> str:

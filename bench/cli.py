@@ -6,6 +6,7 @@ Each command module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import pkgutil
 import sys
@@ -47,13 +48,43 @@ def one_line(message: str) -> str:
 
 def path_error(exc: OSError) -> str:
     """One line for a file-system error on a path: what failed where, and what to check."""
+    if exc.filename is None:  # a write deep in a library, or the OS itself: say what, with its code
+        code = errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+        return f"{exc.strerror or exc} ({code}); check free space and permissions, then run the command again"
     where = f"{exc.filename} -> {exc.filename2}" if exc.filename2 else str(exc.filename)
     return (f"{exc.strerror or type(exc).__name__}: {where}; check that path (a file where a folder "
             "belongs or the reverse, permissions, free space) or give another")
 
 
+def printable_streams() -> None:
+    """stdout and stderr write what their encoding cannot hold as escapes (PYTHONIOENCODING=ascii, a
+    legacy Windows console) instead of raising UnicodeEncodeError mid-run."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def check_text_arguments(argv: list[str]) -> None:
+    """UserError naming the first argument that is not UTF-8 text (bytes of another encoding that Python
+    carried over as lone surrogates): no run folder, matrix.toml or report could hold it, so it is refused
+    before anything is written."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UserError(f"argument {arg!r} is not UTF-8 text (a file name in another encoding?); rename "
+                            "the file or folder, or link it under a UTF-8 name, and give that name") from None
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Parse, dispatch, and turn UserError into one line on stderr with exit status 2."""
+    """Parse, dispatch, and turn UserError (and OSError) into one line on stderr with exit status 2."""
+    printable_streams()
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        check_text_arguments(argv)
+    except UserError as exc:
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return 2
     args = build_parser().parse_args(argv)
     try:
         return int(args._run(args) or 0)
@@ -61,8 +92,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except OSError as exc:  # a path the user gave or made: a file where a folder goes, permissions, space
-        if exc.filename is None:
-            raise
         print(f"error: {one_line(path_error(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

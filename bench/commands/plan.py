@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.commands.run import SET_HELP
+from bench.commands.run import SET_HELP, cell_budget
 
 NAME = "plan"
 HELP = "show what a matrix would run here, what waits for data or is skipped, and an estimated time"
@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--matrix", required=True, help="preset (ci, quick, full) or a matrix .toml path")
     parser.add_argument("--set", action="append", default=[], dest="overrides", metavar="AXIS=VALUE",
                         help=SET_HELP)
-    parser.add_argument("--cell-budget", type=float, metavar="SECONDS",
+    parser.add_argument("--cell-budget", type=cell_budget, metavar="SECONDS",
                         help="per-cell budget for pruning (default: each cell's timeout_s)")
     parser.add_argument("--out", type=Path, metavar="FILE.csv",
                         help="where to write the per-cell table (default: plan-<UTC time>-<matrix>.csv in "

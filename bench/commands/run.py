@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.commands.report import PRICE_HELP
+from bench.config.limits import cell_budget
 from bench.errors import UserError
 from bench.launch.session import EXIT_STATUS_HELP, RunOptions
 from bench.launch.workers import EXPOSE_HELP
@@ -40,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-prune", action="store_true",
                         help="run every cell, even one predicted far over its budget (default: such a cell "
                         "is recorded as pruned, with its predicted time and the evidence)")
-    parser.add_argument("--cell-budget", type=float, metavar="SECONDS",
+    parser.add_argument("--cell-budget", type=cell_budget, metavar="SECONDS",
                         help="the per-cell budget pruning compares predictions with (default: each cell's "
                         "timeout_s)")
     parser.add_argument("--no-report", action="store_true",

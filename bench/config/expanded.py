@@ -8,15 +8,23 @@ from typing import Any
 
 from bench import atomic
 from bench.config.matrix import MatrixSpec, Planned
+from bench.errors import UserError
 
 
 def toml_value(v: Any) -> str:
-    """A TOML literal for a str, bool, int or float (JSON's string escapes are valid TOML)."""
+    """A TOML literal for a str, bool, int or float that tomllib reads back as the same value (JSON's
+    string escapes are TOML's, but for the lone surrogates of non-UTF-8 text, which TOML cannot hold:
+    a UserError, so no run folder gets a matrix.toml it cannot read back)."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int | float):
         return repr(v)
     if isinstance(v, str):
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UserError(f"{v!r} is not UTF-8 text and cannot be written to matrix.toml; use a UTF-8 "
+                            "name (rename the file, or link it under one)") from None
         return json.dumps(v)
     raise TypeError(f"no TOML literal for {v!r}")
 

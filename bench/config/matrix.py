@@ -28,9 +28,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.config.axes import BACKEND_NAMES, BY_NAME, MATRIX_AXES, MODES, SETTINGS, positive_int
+from bench.config.axes import BACKEND_NAMES, BY_NAME, MATRIX_AXES, MODES, SETTINGS, Bounds
 from bench.config.cell import Cell
 from bench.config.devices import gpu_index
+from bench.config.limits import (
+    MAX_CELLS,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    check_shape,
+    check_synthetic_name,
+    check_synthetic_size,
+)
 from bench.errors import UserError
 
 PRESETS_DIR = Path(__file__).resolve().parents[1] / "presets"
@@ -58,6 +66,9 @@ class Machine:
     gpu_note: str = ""  # why there are none, e.g. "tensorflow-cpu build"
     backends: tuple[str, ...] = ("tensorflow",)  # Keras backends whose package is installed
     backend_gpus: dict[str, int] = field(default_factory=dict)  # GPUs each backend sees (default: gpus)
+
+
+SMALLEST = Machine(logical_cores=1)  # what a matrix's size is counted on before the machine is known
 
 
 @dataclass
@@ -105,9 +116,15 @@ def load_matrix(name_or_path: str, overrides: Sequence[str] = ()) -> MatrixSpec:
     or bad value is a UserError naming it."""
     path = resolve_path(name_or_path)
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise UserError(f"{path} is {path.stat().st_size:,} bytes, over the {MAX_FILE_BYTES:,} a matrix "
+                            "may have; split it into several matrices")
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise UserError(f"{path}: values nested too deeply to read (a matrix nests at most {MAX_DEPTH} "
+                        "levels: [[include]] > table > list)") from None
     except OSError as exc:
         raise UserError(f"cannot read {path} ({exc.strerror or exc}); give a matrix .toml file") from None
     return parse_matrix(apply_overrides(raw, overrides, str(path)), source=str(path), default_name=path.stem)
@@ -145,10 +162,15 @@ def _toml_value(text: str) -> Any:
         return tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+    except RecursionError:
+        raise UserError(f"--set value nested too deeply (a matrix nests at most {MAX_DEPTH} levels)") \
+            from None
 
 
 def parse_matrix(raw: dict[str, Any], *, source: str, default_name: str) -> MatrixSpec:
-    """Validate a matrix dict (as tomllib returns it)."""
+    """Validate a matrix dict (as tomllib returns it): its shape and size first (nesting, list lengths,
+    text that is not UTF-8), then every key and value."""
+    check_shape(raw, source)
     name = raw.get("name", default_name)
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
         raise UserError(f"{source}: name must be letters, digits, '_', '.', '-' (got {name!r})")
@@ -183,8 +205,10 @@ def parse_matrix(raw: dict[str, Any], *, source: str, default_name: str) -> Matr
         if not exc:
             raise UserError(f"{where}: empty exclude would remove every cell; give keys to match")
         excludes.append({k: _as_list(v) for k, v in exc.items()})
-    return MatrixSpec(name=name, source=source, description=description, groups=groups,
+    spec = MatrixSpec(name=name, source=source, description=description, groups=groups,
                       excludes=excludes, settings=settings)
+    check_cell_count(spec)
+    return spec
 
 
 def _parse_group(table: dict[str, Any], base: dict[str, list[Any]], where: str) -> dict[str, list[Any]]:
@@ -207,6 +231,8 @@ def _parse_group(table: dict[str, Any], base: dict[str, list[Any]], where: str) 
     for key in SINGLE_KEYS:
         if len(group[key]) != 1:
             raise UserError(f"{where}: {key} takes one value, not a list")
+    if "synthetic" in group["data"]:
+        check_synthetic_size(group["pairs"], group["synthetic_examples"][0], where)
     overrides = {k: table[k] for k in SETTING_KEYS if k in table}
     for key, value in overrides.items():
         modes = [m for m in group["mode"] if key in MODE_DEFAULTS[m]]
@@ -225,6 +251,7 @@ def _check_axis_value(key: str, v: Any, where: str) -> None:
         raise UserError(f"{where}: {key} = {v!r} is not valid; expected {axis.expected}")
     if key == "pairs" and v != "seed":
         _check_model(v.rsplit("/", 1)[1], where)
+        check_synthetic_name(v.rsplit("/", 1)[0], where)
 
 def _parse_settings(table: Any, mode: str, where: str) -> dict[str, Any]:
     """Per-mode settings table merged over the mode's defaults."""
@@ -257,14 +284,16 @@ def _check_cell(config: dict[str, Any], where: str) -> None:
     for key in ("dataset", "model"):
         if not isinstance(config.get(key), str) or not config[key]:
             raise UserError(f"{where}: {key} must be a non-empty string")
+    check_synthetic_name(config["dataset"], where)
     for key in CELL_AXES:
         if key in config:
             _check_axis_value(key, config[key], where)
     batch = config.get("batch_size", 1)
     concrete = {"batch_size": 1 if batch == "max" else batch, "epochs": config.get("epochs") or 1}
     for key, value in concrete.items():  # expanded: "recipe" was resolved to a number ("max" runs as such)
-        if not positive_int(value):
-            raise UserError(f"{where}: {key} = {value!r} is not valid; expected a positive integer")
+        bounds: Bounds = BY_NAME[key].bounds
+        if not bounds.holds(value):
+            raise UserError(f"{where}: {key} = {value!r} is not valid; expected {bounds.text()}")
     if "all" in (config.get("device"), config.get("threads")):
         raise UserError(f'{where}: device/threads = "all" is an [axes] value; a cell names one')
     for key in SETTING_KEYS:
@@ -277,7 +306,10 @@ def _check_cell(config: dict[str, Any], where: str) -> None:
 def _parse_cells(cells: Any, source: str) -> list[Cell]:
     """Cells of an expanded matrix file, each value validated as the axes' are."""
     out = []
-    for i, table in enumerate(_table_list(cells, f"{source} cells")):
+    tables = _table_list(cells, f"{source} cells")
+    if len(tables) > MAX_CELLS:
+        raise UserError(f"{source}: {len(tables):,} cells, over the cap of {MAX_CELLS:,}; split the matrix")
+    for i, table in enumerate(tables):
         config = {k: v for k, v in table.items() if k not in ("cell_id", "skip_reason")}
         _check_cell(config, f"{source} [[cells]] #{i + 1}")
         try:
@@ -291,7 +323,10 @@ def _parse_cells(cells: Any, source: str) -> list[Cell]:
 
 
 def expand(spec: MatrixSpec, machine: Machine) -> list[Planned]:
-    """Every cell of the matrix, in file order, each with its skip reason on this machine (or None)."""
+    """Every cell of the matrix, in file order, each with its skip reason on this machine (or None); a
+    UserError, before anything expands, when the product would exceed MAX_CELLS."""
+    if spec.cells is None:
+        check_cell_count(spec, machine)
     cells = spec.cells if spec.cells is not None else _expand_groups(spec, machine)
     seen: set[str] = set()
     planned = []
@@ -301,6 +336,30 @@ def expand(spec: MatrixSpec, machine: Machine) -> list[Planned]:
         seen.add(cell.cell_id)
         planned.append(Planned(cell, skip_reason(cell, machine)))
     return planned
+
+
+def check_cell_count(spec: MatrixSpec, machine: Machine = SMALLEST) -> None:
+    """UserError when the groups' products hold more than MAX_CELLS cells on this machine (SMALLEST, at
+    load: "all" threads and devices counted once, so no machine could run it), counted without making
+    any cell."""
+    count = product_size(spec, machine)
+    if count > MAX_CELLS:
+        where = "on this machine" if machine is not SMALLEST else "at least"
+        raise UserError(f"{spec.source} expands to {count:,} cells {where}, over the cap of {MAX_CELLS:,}; "
+                        "split it into several matrices or give fewer values per axis")
+
+
+def product_size(spec: MatrixSpec, machine: Machine) -> int:
+    """How many cells the groups' products hold before excludes and duplicates (an upper bound), counted
+    without making any."""
+    total = 0
+    for group in spec.groups:
+        size = 1
+        for key, values in group.items():
+            if key != "_settings":
+                size *= len(_concrete(key, values, machine))
+        total += size
+    return total
 
 
 def _expand_groups(spec: MatrixSpec, machine: Machine) -> list[Cell]:
@@ -451,6 +510,9 @@ def _strategy_skip(cell: Cell, machine: Machine) -> str | None:
         if first + cell.replicas > gpus:
             return (f"mirrored over {cell.replicas} GPUs from {cell.device} needs gpu:{first}..gpu:"
                     f"{first + cell.replicas - 1}, but TensorFlow sees {gpus} GPU(s) here")
+    why = _replicas_skip(cell, machine)
+    if why:
+        return why
     if cell.strategy == "multiworker":
         if cell.pipeline == "numpy":
             return ("multiworker distributes a tf.data pipeline (strategy.experimental_distribute_dataset); "
@@ -465,12 +527,25 @@ def _strategy_skip(cell: Cell, machine: Machine) -> str | None:
     return None
 
 
+def _replicas_skip(cell: Cell, machine: Machine) -> str | None:
+    """Why the cell's replicas cannot share this machine's cores, or None: each multiworker replica is a
+    worker process, each CPU mirrored replica a logical CPU device; more of them than logical cores only
+    time-slice (oversubscribe = true runs them anyway). A skip, not an error: the same matrix may run on a
+    machine with more cores, and a user's TF_CONFIG spreads the workers over several machines."""
+    on_cpu = cell.strategy == "mirrored" and cell.device == "cpu"
+    local = cell.strategy == "multiworker" and not os.environ.get("TF_CONFIG")
+    if (on_cpu or local) and cell.replicas > machine.logical_cores and not cell.oversubscribe:
+        return (f"replicas={cell.replicas} exceeds the {machine.logical_cores} logical cores; "
+                "set oversubscribe = true in [axes] to run it anyway")
+    return None
+
+
 def _check_keys(table: dict[str, Any], allowed: Iterable[str], where: str) -> None:
     """UserError naming the first unknown key."""
     allowed = tuple(allowed)
     for key in table:
         if key not in allowed:
-            raise UserError(f"{where}: unknown key '{key}' (known: {', '.join(allowed)})")
+            raise UserError(f"{where}: unknown key {key!r} (known: {', '.join(allowed)})")
 
 
 def _table(value: Any, where: str) -> dict[str, Any]:

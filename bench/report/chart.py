@@ -5,6 +5,7 @@ this one; none imports another, except bench.report.charts, which lists them all
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogFormatter, ScalarFormatter  # noqa: E402
 
+from bench import atomic  # noqa: E402
 from bench.report.numbers import number  # noqa: E402
 
 DECADES_FOR_LOG = 20  # max/min ratio from which an axis goes logarithmic
@@ -39,14 +41,19 @@ def slug(text: str) -> str:
 
 
 def save_chart(fig: plt.Figure, out_dir: Path, name: str, title: str, caption: str) -> Chart:
-    """Write fig as PNG and SVG and close it."""
+    """Write fig as PNG and SVG, each atomically (drawn in memory, then bench.atomic: a full disk leaves
+    no truncated chart, and the error names the file), and close it."""
     readable_axes(fig)
     fig.suptitle(title, fontsize=12, fontweight="bold")
     fig.tight_layout()
     png, svg = out_dir / f"{name}.png", out_dir / f"{name}.svg"
-    fig.savefig(png, dpi=100, bbox_inches="tight")
-    fig.savefig(svg, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        for path, options in ((png, {"format": "png", "dpi": 100}), (svg, {"format": "svg"})):
+            buffer = io.BytesIO()
+            fig.savefig(buffer, bbox_inches="tight", **options)
+            atomic.write_bytes(path, buffer.getvalue())
+    finally:
+        plt.close(fig)
     return Chart(name, title, caption, png, svg)
 
 

@@ -3,13 +3,14 @@ machine's best measured training and inference speed per pair and device, and th
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from bench.errors import UserError
 from bench.report.load import Run
+from bench.results import loader
 
 if TYPE_CHECKING:
     from bench.report.chart import Chart
@@ -57,12 +58,14 @@ def by_machine(run: Run) -> list[Run]:
 def _machine_env(run: Run, name: str) -> dict:
     """The machine's env.json from RUN_DIR/envs (written by bench run --cluster), {} when unreadable."""
     entry = run.env.get("cluster_machines", {}).get(name, {})
-    path = run.path / str(entry.get("env", f"envs/{name}.json"))
-    try:
-        env = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    path = run.path / str(entry.get("env") or f"envs/{name}.json")
+    if not path.resolve().is_relative_to(run.path.resolve()):  # env.json names a file outside the run folder
         return {"hostname": name}
-    return env if isinstance(env, dict) else {"hostname": name}
+    try:
+        env = loader.load_env_file(path, need_cores=False)
+    except UserError:  # damaged: the machine is known by its name only
+        return {"hostname": name}
+    return env or {"hostname": name}
 
 
 CHART_CAPTION = ("Each machine's best training and inference speed per pair and device (its fastest "

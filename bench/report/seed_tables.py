@@ -204,11 +204,13 @@ def to_html(section: SeedSection) -> str:
 
 def to_markdown(section: SeedSection) -> list[str]:
     """The section's summary.md parts: heading, notes, the four tables as pipe tables."""
-    used = [f"- {p}: {c}" for p, c in section.cells.items()]
+    from bench.report.summary import md_text  # record text (cell ids) escaped like the rest of summary.md
+
+    used = [f"- {md_text(p)}: {md_text(c)}" for p, c in section.cells.items()]
     return [
         "## The seed's tables, side by side",
         ABOUT,
-        *[f"- missing: {m}" for m in section.missing],
+        *[f"- missing: {md_text(m)}" for m in section.missing],
         "### Galaxy10 DECaLS: precision, recall and F1 per galaxy type",
         _md(section.per_class),
         "### Galaxy10 DECaLS: macro and weighted averages",

@@ -1,8 +1,14 @@
-"""RUN_DIR/results.csv (every record, flat, for notebooks) and RUN_DIR/summary.md (tables to paste)."""
+"""RUN_DIR/results.csv (every record, flat, for notebooks) and RUN_DIR/summary.md (tables to paste).
+
+summary.md escapes every value it shows, as report.html does: a record's text (a name from another
+machine: `<script>`, `<img onerror=...>`, a pipe or a line break) shows as written and can neither run
+in a Markdown viewer nor break a table.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +23,11 @@ from bench.report.tables import pruned_apart
 
 # Columns the loader derives (not in the records): left out of results.csv.
 _DERIVED = ("data", "pair", "failed")
+# What Markdown reads as markup inside a table cell (emphasis, code, links, cells, strikethrough) is
+# backslash-escaped (CommonMark); < > & become entities, so no HTML passes through. An underscore between
+# two letters or digits is never emphasis and stays as it is (mnist_cnn).
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
 def to_csv_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -28,26 +39,35 @@ def to_csv_frame(df: pd.DataFrame) -> pd.DataFrame:
     return flat
 
 
-def write_csv(run: Run) -> Path:
-    """Write RUN_DIR/results.csv and return its path."""
-    path = run.path / "results.csv"
-    atomic.write_text(path, to_csv_frame(run.df).to_csv(index=False))
+def write_csv(run: Run, folder: Path | None = None) -> Path:
+    """Write results.csv into folder (default RUN_DIR) and return its path."""
+    path = (folder or run.path) / "results.csv"
+    atomic.write_text(path, to_csv_frame(run.df).to_csv(index=False), errors="backslashreplace")
     return path
+
+
+def md_text(value: object) -> str:
+    """Text shown as written in Markdown, on one line: HTML's < > & as entities, Markdown's punctuation
+    backslash-escaped, line breaks as <br> (a table cell holds no newline)."""
+    text = "".join(_ENTITIES.get(ch, ch) for ch in str(value))
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return re.sub(r"\r\n|\r|\n", "<br>", text)
 
 
 def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problems: pd.DataFrame,
                    energy: EnergySection | None = None, seed: list[str] | None = None,
-                   plan: pd.DataFrame | None = None) -> Path:
-    """Write RUN_DIR/summary.md: machine, headline answers, recommendations, energy, the seed's tables
-    (``seed``: that section's parts), skipped and failed cells, pruned cells, plan against actual."""
+                   plan: pd.DataFrame | None = None, folder: Path | None = None) -> Path:
+    """Write summary.md into folder (default RUN_DIR): machine, headline answers, recommendations, energy,
+    the seed's tables (``seed``: that section's parts, Markdown already), skipped and failed cells,
+    pruned cells, plan against actual."""
     done = int((run.df["status"] == "ok").sum())
     failed, pruned = pruned_apart(problems)
     parts = [
-        f"# galaxybench run {run.path.name}",
-        f"Machine: {run.machine}",
+        f"# galaxybench run {md_text(run.path.name)}",
+        f"Machine: {md_text(run.machine)}",
         f"Cells: {len(run.df)} recorded, {done} ok, {len(pruned)} pruned"
         + (f", {run.planned_cells} planned" if run.planned_cells else ""),
-        *[f"- note: {n}" for n in run.notes],
+        *[f"- note: {md_text(n)}" for n in run.notes],
         "## Headline answers",
         _md(headline),
         *_machines_md(run.df),
@@ -62,8 +82,8 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
         _md(pruned),
         *(["## Plan against actual", _md(plan)] if plan is not None and not plan.empty else []),
     ]
-    path = run.path / "summary.md"
-    atomic.write_text(path, "\n\n".join(parts) + "\n")
+    path = (folder or run.path) / "summary.md"
+    atomic.write_text(path, "\n\n".join(parts) + "\n", errors="backslashreplace")
     return path
 
 
@@ -77,19 +97,22 @@ def _energy_md(energy: EnergySection) -> list[str]:
     """The energy and cost section's parts: per-cell energy (or why none), then the cost table."""
     parts = ["## Energy and cost", ABOUT]
     if energy.cells.empty:
-        parts.append("No cell measured energy: " + "; ".join(energy.reasons or ["no ok cell"]))
+        parts.append(md_text("No cell measured energy: " + "; ".join(energy.reasons or ["no ok cell"])))
     else:
         parts.append(_md(energy.cells))
     if energy.price is None:
         return [*parts, NO_PRICE]
-    return [*parts, f"### {energy.cost_title}", _md(energy.cost), *[f"- note: {n}" for n in energy.notes]]
+    return [*parts, f"### {md_text(energy.cost_title)}", _md(energy.cost),
+            *[f"- note: {md_text(n)}" for n in energy.notes]]
 
 
 def _md(table: pd.DataFrame) -> str:
-    """A pipe table, or a line saying there is nothing to show."""
+    """A pipe table with every header and value escaped (md_text), or a line saying there is nothing to
+    show."""
     if table.empty:
         return "_none_"
-    cleaned = table.astype(object).map(_number)
+    cleaned = table.astype(object).map(lambda v: md_text(_number(v)))
+    cleaned.columns = [md_text(c) for c in cleaned.columns]
     return cleaned.to_markdown(index=False, missingval="", disable_numparse=True)
 
 

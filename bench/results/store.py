@@ -1,107 +1,82 @@
-"""RUN_DIR's files: results.jsonl (atomic appends; lines that are not records set aside), the runner's lock,
-env.json."""
+"""RUN_DIR's files: results.jsonl (atomic appends; lines that are not records set aside; the side files
+where bench.results.pending keeps records a full disk refused), the runner's lock (which refuses links
+in the folder and appends those side files first), env.json."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import filelock
 
 from bench import atomic
-from bench.config.record import CONFIG_FIELDS, NUMERIC_FIELDS
-from bench.errors import UserError
+from bench.errors import UserError, notice
+from bench.results import lines, loader
+from bench.results.lines import parse_line
+from bench.results.paths import ENV, MATRIX, RESULTS, TORN  # noqa: F401 - a run folder's files
 
-RESULTS = "results.jsonl"
-TORN = "results.jsonl.torn"
-ENV = "env.json"
-MATRIX = "matrix.toml"
 LOCK = ".lock"
 LOCK_OWNER = ".lock.pid"  # the holder's pid: Windows locks the lock file's bytes, so it cannot be read
+PENDING = "results.jsonl.pending"  # measured records a full disk kept out of results.jsonl
+WRITTEN_FOLDERS = ("logs", "charts")  # folders of a run folder whose files galaxybench writes
+APPEND = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 FAILED = ("oom", "error", "timeout", "nan")
-WHOLE_FIELDS = ("batch_size", "replicas", "global_batch_size", "per_replica_batch_size", "seed", "epochs",
-                "epochs_run", "best_epoch", "params", "train_examples", "full_epoch_examples", "num_classes")
-# Fields the reports group and label cells by: a cell's config, and where it ran. Never a list or an object.
-SCALAR_FIELDS = (*CONFIG_FIELDS, "machine", "placement")
 
 
 def append_record(run_dir: Path, record: dict[str, Any]) -> None:
-    """Append one record as one line: a single write, then fsync (a killed runner tears no line)."""
-    data = (json.dumps(record, allow_nan=False) + "\n").encode()
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)  # Windows: no \r\n
-    fd = os.open(run_dir / RESULTS, flags, 0o644)
+    """Append one record as one line: a single write, then fsync (a killed runner tears no line). A write
+    that fails part way (a full disk) is cut back off, so the file ends on a whole line; the OSError
+    names the file. Never follows a symbolic link (O_NOFOLLOW; O_BINARY: no \\r\\n on Windows)."""
+    append_lines(run_dir / RESULTS, (json.dumps(record, allow_nan=False) + "\n").encode())
+
+
+def append_lines(path: Path, data: bytes) -> None:
+    """Append whole lines to path, all or nothing (see append_record), starting on a line of their own
+    when the file does not end with a line break."""
     try:
-        written = os.write(fd, data)
-        while written < len(data):  # regular files write whole; this only guards a short write
-            written += os.write(fd, data[written:])
-        os.fsync(fd)
+        fd = os.open(path, APPEND, 0o644)
+    except OSError as exc:
+        raise atomic.named(exc, path) from exc
+    try:
+        start = os.fstat(fd).st_size
+        if start:
+            os.lseek(fd, start - 1, os.SEEK_SET)
+            if os.read(fd, 1) != b"\n":
+                data = b"\n" + data
+        try:
+            written = os.write(fd, data)
+            while written < len(data):  # regular files write whole, but for a full disk's short write
+                written += os.write(fd, data[written:])
+            os.fsync(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, start)  # shrinking needs no space: no torn line stays behind
+            raise
+    except OSError as exc:
+        raise atomic.named(exc, path) from exc
     finally:
         os.close(fd)
 
 
-def parse_line(text: str) -> tuple[dict[str, Any] | None, str]:
-    """(record, "") when a results.jsonl line is a record, else (None, why). The one rule for the run
-    (resume) and the reports alike: a record is a JSON object with a string cell_id and status whose
-    numeric fields are numbers or null (counts whole numbers; threads a count or "auto") and whose config
-    fields are plain values, not lists or objects (the reports group cells by them)."""
-    try:
-        record = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        return None, "not valid JSON"
-    if not isinstance(record, dict):
-        return None, "not a JSON object"
-    for key in ("cell_id", "status"):
-        if not isinstance(record.get(key), str) or not record[key]:
-            return None, f"no {key}"
-    for key in NUMERIC_FIELDS:
-        value = record.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            return None, f"{key} is {value!r}, not a number"
-        if key in WHOLE_FIELDS and value is not None and not float(value).is_integer():
-            return None, f"{key} is {value!r}, not a whole number"
-    for key in ("threads", "inter_threads"):
-        value = record.get(key, "auto")
-        if value not in ("auto", None) and (isinstance(value, bool) or not isinstance(value, int)):
-            return None, f"{key} is {value!r}, not a count or 'auto'"
-    for key in SCALAR_FIELDS:
-        if isinstance(record.get(key), list | dict):
-            return None, f"{key} is a {type(record[key]).__name__}, not a single value"
-    return record, ""
-
-
-def _lines(data: bytes) -> list[tuple[int, bytes, dict[str, Any] | None, str]]:
-    """(line number, bytes, record or None, why not) of every non-blank line of results.jsonl's bytes."""
-    out = []
-    for lineno, raw in enumerate(data.splitlines(keepends=True), 1):
-        text = raw.decode("utf-8", errors="replace")
-        if text.strip():
-            record, why = parse_line(text)
-            out.append((lineno, raw, record, why if raw.endswith(b"\n") else "incomplete: a torn last line"))
-    return out
-
-
-def scan(run_dir: Path) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
-    """(records, [(line number, why)] of the lines that are not records) of RUN_DIR/results.jsonl."""
-    path = run_dir / RESULTS
-    lines = _lines(path.read_bytes()) if path.exists() else []
-    return [r for _, _, r, _ in lines if r is not None], [(n, why) for n, _, r, why in lines if r is None]
-
-
 def read_records(run_dir: Path) -> list[dict[str, Any]]:
-    """Every record; a line that is not one (torn, corrupt) is left out (set_aside moves it away)."""
-    return scan(run_dir)[0]
+    """Every valid record, migrated (bench.results.loader); a line that is not one is left out (set_aside
+    moves the lines that are not JSON objects away and names the records that do not validate)."""
+    return loader.load_records(run_dir).records
 
 
 def latest_status(run_dir: Path) -> dict[str, str]:
-    """cell_id -> status of its latest record (a retried cell's later record wins)."""
-    return {r["cell_id"]: r["status"] for r in read_records(run_dir)}
+    """cell_id -> status of its latest valid record (a retried cell's later record wins)."""
+    return loader.latest_status(read_records(run_dir))
 
 
 def bad_lines_note(run_dir: Path, bad: list[tuple[int, str]], moved: bool) -> str:
-    """The one line that says which lines of results.jsonl are not records and where they went."""
+    """The one line that says which lines of results.jsonl are not JSON objects and where they went."""
     where = f"moved to {TORN} (their cells run again)" if moved else \
         f"left out (`python -m bench run --resume --out {run_dir}` moves them to {TORN})"
     lines = ", ".join(f"{n} ({why})" for n, why in bad[:5]) + (f" and {len(bad) - 5} more" * (len(bad) > 5))
@@ -109,26 +84,34 @@ def bad_lines_note(run_dir: Path, bad: list[tuple[int, str]], moved: bool) -> st
 
 
 def set_aside(run_dir: Path) -> str | None:
-    """Move every line of results.jsonl that is not a record (a torn tail, a corrupt line anywhere) to
-    results.jsonl.torn, so appends start on a fresh line and every reader sees the same records; the
-    note saying so, or None when every line is a record. Call it holding the run lock."""
+    """Move every line of results.jsonl that is not a JSON object (a torn tail, a corrupt line anywhere) to
+    results.jsonl.torn, so appends start on a fresh line; a JSON object that does not validate stays where
+    it is (a newer galaxybench may read it) and is left out by every reader (bench.results.loader), its
+    cell run again. The note saying what was moved and what is left out, or None when every line is a
+    valid record. Call it holding the run lock."""
     path = run_dir / RESULTS
     if not path.exists():
         return None
     data = path.read_bytes()
-    lines = _lines(data)
-    bad = [(n, why) for n, _, r, why in lines if r is None]
-    torn = [raw.rstrip(b"\n") + b"\n" for _, raw, r, _ in lines if r is None]
-    keep = [raw.rstrip(b"\n") + b"\n" for _, raw, r, _ in lines if r is not None]  # a last one gets a newline
+    numbered = lines.split(data)
+    bad = [(line.number, line.why) for line in numbered if line.value is None]
+    torn = [line.raw.rstrip(b"\n") + b"\n" for line in numbered if line.value is None]
+    keep = [line.raw.rstrip(b"\n") + b"\n" for line in numbered if line.value is not None]  # a last one: + \n
+    invalid = loader.from_lines([line for line in numbered if line.value is not None], str(path)).set_aside
+    notes = [bad_lines_note(run_dir, bad, moved=True)] if bad else []
+    if invalid:
+        more = f" (and {len(invalid) - 1} more)" if len(invalid) > 1 else ""
+        notes.append(f"{len(invalid)} record(s) do not validate and are left out, their cells run again: "
+                     f"{invalid[0]}{more}")
     if not bad:
         if keep and not data.endswith(b"\n"):
             atomic.write_bytes(path, b"".join(keep))
-        return None
+        return "; ".join(notes) or None
     with open(run_dir / TORN, "ab") as f:
         f.write(b"".join(torn))
         os.fsync(f.fileno())
     atomic.write_bytes(path, b"".join(keep))
-    return bad_lines_note(run_dir, bad, moved=True)
+    return "; ".join(notes)
 
 
 def keep_previous_log(log: Path) -> Path | None:
@@ -144,30 +127,75 @@ def keep_previous_log(log: Path) -> Path | None:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON atomically (temp file, then rename)."""
+    """Write JSON atomically (temp file, then rename; an OSError names path). ASCII with escapes, so any
+    text, even a name that is not UTF-8, reads back as it was."""
     atomic.write_text(path, json.dumps(data, indent=2) + "\n")
 
 
-def read_env(run_dir: Path) -> dict[str, Any] | None:
-    """RUN_DIR/env.json, None when absent; a damaged or incomplete one is a UserError naming the file."""
-    path = run_dir / ENV
-    if not path.exists():
-        return None
+def pending_files(run_dir: Path) -> list[Path]:
+    """Where bench.results.pending.Appender keeps records aside for run_dir: RUN_DIR/results.jsonl.pending,
+    then a file in the temp folder named for the run folder's absolute path (a full disk may not take
+    even the first)."""
+    key = hashlib.sha256(str(Path(run_dir).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return [run_dir / PENDING, Path(tempfile.gettempdir()) / f"galaxybench-{key}.pending.jsonl"]
+
+
+def recover_pending(run_dir: Path) -> str | None:
+    """Append the records an earlier runner kept aside (pending_files) to results.jsonl and remove the
+    side file; the note saying so, or None. A side file in the temp folder counts only when it is this
+    user's own plain file (others can write there too); a line that is not a record is left out."""
+    notes = []
+    for path in pending_files(run_dir):
+        if not _own_plain_file(path):
+            continue
+        lines = [line for line in path.read_bytes().splitlines()
+                 if parse_line(line.decode("utf-8", "replace"))[0] is not None]
+        if lines:
+            append_lines(run_dir / RESULTS, b"".join(line + b"\n" for line in lines))
+            notes.append(f"appended {len(lines)} measured record(s) kept aside in {path} by an earlier run")
+        path.unlink()
+    return "; ".join(notes) or None
+
+
+def _own_plain_file(path: Path) -> bool:
+    """True when path is a regular file (not a link) that this user owns (POSIX; elsewhere: a file)."""
     try:
-        env = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"{path} is damaged ({exc}); delete it to collect this machine's environment again "
-                        "(only if the run continues on the machine that started it)") from None
-    cores = env.get("logical_cores") if isinstance(env, dict) else None
-    if isinstance(cores, bool) or not isinstance(cores, int) or cores < 1:
-        raise UserError(f"{path} is incomplete (no logical_cores count); delete it to collect this machine's "
-                        "environment again (only if the run continues on the machine that started it)")
-    return env
+        st = path.lstat()
+    except OSError:
+        return False
+    mine = not hasattr(os, "getuid") or st.st_uid == os.getuid()
+    return stat.S_ISREG(st.st_mode) and mine
+
+
+def check_no_links(run_dir: Path) -> None:
+    """UserError naming the first symbolic link among the run folder's entries and its logs/ and charts/:
+    galaxybench writes there, and a write through a link lands elsewhere (a .lock.pid linked to another
+    file overwrote it). The run folder itself may be a link: the user named it."""
+    folders = [run_dir, *(run_dir / name for name in WRITTEN_FOLDERS)]
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    target = os.readlink(entry.path)
+                    raise UserError(f"{entry.path} is a symbolic link (to {target}); galaxybench never "
+                                    "writes through a link in a run folder: remove it, or put the file "
+                                    "itself there")
+
+
+def read_env(run_dir: Path) -> dict[str, Any] | None:
+    """RUN_DIR/env.json validated (bench.results.loader.load_env), None when absent; a damaged or incomplete
+    one is a UserError naming the file."""
+    return loader.load_env(run_dir)
 
 
 class RunLock:
     """An exclusive OS lock on RUN_DIR/.lock (filelock: flock on POSIX, msvcrt.locking on Windows; the
-    OS drops it when the runner dies): a second runner on the same folder gets a UserError."""
+    OS drops it when the runner dies): a second runner on the same folder gets a UserError. Entering
+    also refuses a run folder holding a symbolic link (check_no_links: filelock would open and truncate
+    a .lock link's target) and appends the records an earlier runner kept aside
+    (recover_pending), before anyone reads which cells are done."""
 
     def __init__(self, run_dir: Path) -> None:
         self.path = run_dir / LOCK
@@ -175,6 +203,7 @@ class RunLock:
         self._lock = filelock.FileLock(self.path, timeout=0)
 
     def __enter__(self) -> RunLock:
+        check_no_links(self.path.parent)
         try:
             self._lock.acquire()
         except filelock.Timeout:
@@ -183,7 +212,15 @@ class RunLock:
                 holder = self.owner.read_text(encoding="utf-8").strip() or holder
             raise UserError(f"{self.path.parent} is in use by another runner (pid {holder}); "
                             "wait for it to finish or use another --out") from None
-        self.owner.write_text(str(os.getpid()), encoding="utf-8")
+        try:
+            with contextlib.suppress(OSError):  # only informative; a full disk must not block the lock
+                atomic.write_text(self.owner, str(os.getpid()))
+            note = recover_pending(self.path.parent)
+        except BaseException:
+            self._lock.release()
+            raise
+        if note:
+            notice(note)
         return self
 
     def __exit__(self, *exc: object) -> None:

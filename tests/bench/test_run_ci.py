@@ -9,6 +9,7 @@ import os
 from bench.cell.trackers import memory
 from bench.config.matrix import load_matrix
 from bench.config.record import FIELDS
+from bench.results import loader
 from tests.bench.conftest import bench, records
 
 ACCURACY_FIELDS = ("test_accuracy", "macro_f1", "weighted_f1", "per_class", "confusion_matrix")
@@ -38,6 +39,7 @@ def test_all_ci_cells_ok_and_in_schema(ci_run):
     for rec in records(ci_run["out"]):
         assert rec["status"] == "ok", (rec["cell_id"], rec.get("reason"), rec.get("log_tail"))
         assert set(rec) <= set(FIELDS)
+        assert loader.validate_record(rec) == rec  # a real cell's record passes the schema as written
         assert rec["threads"] == 1
         if memory.peak_rss_mb() is not None:  # BENCH_SIMULATE=windows: no kept peak, and the record says so
             assert rec["peak_rss_mb"] > 100

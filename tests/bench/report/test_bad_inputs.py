@@ -1,5 +1,5 @@
 """Issue 14's report and compare cases: a bad record is left out with a note (never a traceback), a
-failed report leaves no stale report.html, and compare never writes into a run folder it reads."""
+failed report leaves the previous one whole, and compare never writes into a run folder it reads."""
 
 from __future__ import annotations
 
@@ -18,24 +18,26 @@ def test_report_leaves_out_a_record_with_a_non_numeric_batch_size(make_run, thro
     before = (run / "results.jsonl").read_bytes()
     assert main(["report", str(run)]) == 0
     out = capsys.readouterr().out
-    assert "line(s) 2 (batch_size is 'thirty-two', not a number)" in out
+    assert f"{run / 'results.jsonl'} line 2: batch_size is 'thirty-two', not a whole number" in out
     assert (run / "report.html").exists()
     assert (run / "results.jsonl").read_bytes() == before  # the report only reads
 
 
-def test_a_report_that_fails_leaves_no_stale_outputs(make_run, throughput, monkeypatch):
+def test_a_report_that_fails_leaves_the_previous_report_whole(make_run, throughput, monkeypatch):
+    """Issue 31: the report is staged and swapped in, so a failure leaves the old files byte for byte
+    and no staging folder behind (it used to delete report.html, summary.md and results.csv)."""
     run = make_run([throughput("a", 10.0)])
     make.make_report(run)
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
     assert (run / "report.html").exists() and (run / "summary.md").exists()
 
     def broken(*args, **kwargs):
         raise RuntimeError("chart drawing failed (test)")
 
-    monkeypatch.setattr(make.charts, "draw_all", broken)
+    monkeypatch.setattr(make.summary, "write_csv", broken)
     with pytest.raises(RuntimeError):
         make.make_report(run)
-    assert not any((run / name).exists() for name in make.OUTPUTS)
-    assert (run / "results.jsonl").exists()
+    assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
 
 
 def test_compare_writes_a_folder_of_its_own_by_default(make_run, throughput, tmp_path, monkeypatch, capsys):
@@ -82,9 +84,9 @@ def test_report_files_are_written_atomically(make_run, throughput, monkeypatch):
 
 
 @pytest.mark.parametrize(("name", "note"), [
-    ("env.json", "env.json is not valid JSON"),
+    ("env.json", "env.json is damaged"),
     ("matrix.toml", "matrix.toml is not UTF-8 text"),
-    ("results.jsonl", "line(s) 1 (incomplete: a torn last line) are not records"),
+    ("results.jsonl", "results.jsonl line 1: incomplete: a torn last line; not a record"),
 ])
 def test_files_that_are_not_utf8_are_notes_not_tracebacks(make_run, throughput, name, note):
     from bench.report.load import load_run
@@ -103,14 +105,16 @@ def test_a_pricing_json_that_is_not_utf8_is_one_line(make_run, throughput):
         load_price(run)
 
 
-def test_a_file_where_the_charts_folder_goes_is_one_line_and_no_stale_report(make_run, throughput, capsys):
+def test_a_file_where_the_charts_folder_goes_is_one_line_and_kept(make_run, throughput, capsys):
     run = make_run([throughput("a", 10.0)])
     make.make_report(run)
     import shutil
 
     shutil.rmtree(run / "charts")
     (run / "charts").write_text("in the way")
+    page = (run / "report.html").read_bytes()
     assert main(["report", str(run)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: File exists: {run / 'charts'}") and err.count("\n") == 1
-    assert not (run / "report.html").exists()
+    assert err.startswith(f"error: a file where the charts folder goes: {run / 'charts'}")
+    assert err.count("\n") == 1
+    assert (run / "charts").read_text() == "in the way" and (run / "report.html").read_bytes() == page
