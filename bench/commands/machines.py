@@ -39,6 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Gather the entries, print the tables, write the files asked for."""
+    from rich.console import Console
+
     from bench.report import leaderboard_view as view
     from bench.report.leaderboard import entries_from, filter_table, find_baseline, leaderboard, sort_table
 
@@ -46,11 +48,12 @@ def run(args: argparse.Namespace) -> int:
     baseline = find_baseline(entries, args.baseline)
     table = leaderboard(entries, baseline, include_contended=args.include_contended)
     table = sort_table(filter_table(table, args.pair, args.device), args.sort)
-    print(f"{len(entries)} machines: {len(entries) - len(args.paths)} from {args.registry}, "
-          f"{len(args.paths)} given")
+    console = Console(highlight=False)
+    console.print(f"{len(entries)} machines: {len(entries) - len(args.paths)} from {args.registry}, "
+                  f"{len(args.paths)} given", markup=False)
     for note in notes:
-        print(f"note: {note}")
-    view.print_terminal(table, baseline.label)
+        console.print(f"note: {note}", markup=False)
+    view.print_terminal(table, baseline.label, console)
     if args.csv:
         print(f"wrote {view.write_csv(table, args.csv)}")
     if args.html:

@@ -14,6 +14,7 @@ import pandas as pd
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bench import atomic
 from bench.report.estimate import human_seconds
@@ -81,7 +82,7 @@ def terminal_tables(table: pd.DataFrame, baseline: str) -> list[Table]:
     ratio to the baseline, setting and marks (a gap as dashes)."""
     tables = []
     for pair, rows in table.groupby("pair", sort=False):
-        out = Table(title=str(pair), title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+        out = Table(title=Text(str(pair), style="bold"), title_justify="left", box=box.SIMPLE_HEAD,
                     padding=(0, 1), pad_edge=False)
         out.add_column("machine", min_width=20, max_width=32, overflow="fold")
         out.add_column("data")
@@ -94,12 +95,14 @@ def terminal_tables(table: pd.DataFrame, baseline: str) -> list[Table]:
         for _, row in rows.iterrows():
             label = ("> " if row.get("newest") else "") + str(row["machine"])
             if row.get("gap"):
-                out.add_row(label, "", "-", "-", "-", "-", "", marks_text(row), style="dim")
-                continue
-            notes = ", ".join(x for x in (str(row.get("compact_setting") or ""), marks_text(row)) if x)
-            out.add_row(label, data_text(row), number(row.get("train_img_s")), number(row.get("infer_img_s")),
-                        full_training(row), number(row.get("memory_mb")), ratio_text(row), notes,
-                        style="bold" if row.get("newest") else None)
+                cells = [label, "", "-", "-", "-", "-", "", marks_text(row)]
+            else:
+                notes = ", ".join(x for x in (str(row.get("compact_setting") or ""), marks_text(row)) if x)
+                cells = [label, data_text(row), number(row.get("train_img_s")),
+                         number(row.get("infer_img_s")), full_training(row), number(row.get("memory_mb")),
+                         ratio_text(row), notes]
+            style = "dim" if row.get("gap") else "bold" if row.get("newest") else None
+            out.add_row(*(Text(c) for c in cells), style=style)  # Text: no rich markup from a file's strings
         tables.append(out)
     return tables
 
@@ -109,7 +112,8 @@ def print_terminal(table: pd.DataFrame, baseline: str, console: Console | None =
     console = console or Console()
     for part in terminal_tables(table, baseline):
         console.print(part)
-    console.print(f"vs base: against {baseline}. {ABOUT} '>' marks the newest run.", highlight=False)
+    console.print(f"vs base: against {baseline}. {ABOUT} '>' marks the newest run.", highlight=False,
+                  markup=False)
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> Path:

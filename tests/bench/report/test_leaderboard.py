@@ -164,6 +164,13 @@ def test_terminal_is_readable_at_100_columns(machines):
     assert text.count("galaxy10/galaxy_cnn") == 1
 
 
+def test_strings_from_a_file_are_not_rich_markup(machines):
+    odd = _entry("[/] [bold]odd[/bold] box", [record("m", 1500.0, pipeline="[/]")])
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    view.print_terminal(leaderboard([*machines, odd], "Slow box"), "[/]", console)  # no MarkupError
+    assert "[bold]odd" in console.file.getvalue()
+
+
 def test_csv_and_html_are_written_and_escaped(machines, tmp_path):
     late = record("m", 1500.0, finished_at="2026-12-01T00:00:00")
     hostile = _entry("<script>alert(1)</script> box", [late])
