@@ -160,9 +160,9 @@ def _measured_row(entry: Entry, pair: str, precision: str, synthetic: bool, cell
     if not estimate.empty:
         first = estimate.iloc[0]
         row |= {"epochs": int(first["epochs"]), "estimate_s": float(first["estimate_s"])}
-        if entry.price_per_kwh and row["j_per_img"] == row["j_per_img"] and row["j_per_img"] is not None:
-            images = first["epochs"] * first["examples"]
-            row["cost"] = row["j_per_img"] * images / J_PER_KWH * entry.price_per_kwh
+        joules, examples = row["j_per_img"], first.get("examples")
+        if entry.price_per_kwh and joules is not None and joules == joules and examples:
+            row["cost"] = joules * first["epochs"] * examples / J_PER_KWH * entry.price_per_kwh
     return row
 
 

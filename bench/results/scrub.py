@@ -58,12 +58,16 @@ GENERIC_NAMES = frozenset({"root", "user", "admin", "administrator", "vm", "loca
 KEPT_SUFFIXES = frozenset({"h5", "hdf5", "toml", "json", "jsonl", "py", "log", "npz", "npy", "gz", "txt",
                            "csv", "so", "tar", "zip", "pkl", "keras", "png", "svg", "html", "md", "bin"})
 
+KERNEL_PATHS = re.compile(r"/(sys|proc)(/|$)")
 _PATH_CHARS = r"[^\s'\"<>|;,()\[\]{}]"
 
 
 def _path_placeholder(match: re.Match[str]) -> str:
-    """'<path>/name.ext' for a data or code file, else '<path>'; sentence punctuation kept outside."""
+    """'<path>/name.ext' for a data or code file, else '<path>'; sentence punctuation kept outside. The
+    kernel's own interfaces (/sys, /proc) are nobody's and stay as they are."""
     text = match.group(0)
+    if KERNEL_PATHS.match(text):
+        return text
     trail = len(text) - len(text.rstrip(".:"))
     core, tail = (text[:-trail], text[-trail:]) if trail else (text, "")
     name = re.split(r"[\\/]", core.rstrip("\\/"))[-1]

@@ -109,6 +109,10 @@ def test_ordinary_text_is_left_alone(text):
      "<path>/Galaxy10_DECals.h5 was found!"),
     ("/home/alice.smith/notes", "<path>"),
     ("logs in /home/alice.", "logs in <path>."),
+    ("/sys/class/powercap does not exist", "/sys/class/powercap does not exist"),
+    ("/proc/cpuinfo's MHz", "/proc/cpuinfo's MHz"),
+    ("/system/alice", "<path>"),
+    ("/dev/disk/by-id/nvme-Samsung_SSD_S4EWNX0M123456", "<path>"),
     ("GPU-8f3b2a1c-1234-5678-9abc-def012345678", "<id>"),
     ("at 10.1.2.3 and ::1", "at <ip> and <ip>"),
 ])
