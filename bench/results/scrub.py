@@ -46,6 +46,7 @@ TUNING_VARIABLES = ("TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS", "TF_CPP_MIN_LOG_
                     "CUDA_VISIBLE_DEVICES")
 _PLAIN_SETTING = re.compile(r"[0-9, ]{0,16}|true|false|True|False")
 REMOVED = "<removed>"
+MAX_TOKEN = 1000  # a longer run of letters, digits, colons and dots with two colons is removed whole
 # Record fields that name a machine on a network: dropped (`machine` is renamed, see scrub_records).
 DROPPED_FIELDS = ("ray_node", "machine_env_id")
 # Nested keys that name an identifier rather than a measurement: dropped wherever they occur.
@@ -77,26 +78,49 @@ def _path_placeholder(match: re.Match[str]) -> str:
 
 
 def _ipv6_placeholder(match: re.Match[str]) -> str:
-    """'<ip>' when the token is an IPv6 address, else the token unchanged (times, ratios)."""
-    token = match.group(0)
+    """A token of word characters, colons, dots and % with its IPv6 addresses (the longest that parse,
+    zone id included, not glued to a letter or digit) replaced by '<ip>'; times, ratios and C++ names
+    (std::vector), which never qualify, unchanged."""
+    token, out, i = match.group(0), [], 0
+    if len(token) > MAX_TOKEN:  # nothing readable is this long: not worth a quadratic search
+        return REMOVED
+    while i < len(token):
+        end = None
+        if i == 0 or not token[i - 1].isalnum():
+            end = next((j for j in range(min(len(token), i + 60), i + 1, -1)
+                        if (j == len(token) or not (token[j].isalnum() or token[j] == "_"))
+                        and _is_ipv6(token[i:j])), None)
+        if end is None:
+            out.append(token[i])
+            i += 1
+        else:
+            out.append("<ip>")
+            i = end
+    return "".join(out)
+
+
+def _is_ipv6(text: str) -> bool:
+    """True when text is one IPv6 address (with a %zone or not)."""
+    if text.count(":") < 2:
+        return False
     try:
-        ipaddress.IPv6Address(token.split("%")[0])
+        ipaddress.IPv6Address(text.split("%")[0])
     except ValueError:
-        return token
-    return "<ip>"
+        return False
+    return True
 
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _HEX2 = "[0-9A-Fa-f]{2}"
 _MAC = rf"(?<![\w:-]){_HEX2}(?:([:-]){_HEX2})(?:\1{_HEX2}){{4}}(?![\w:-])"
-_IPV6_CANDIDATE = r"(?<![\w:.])[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%\w+)?(?![\w:])"
+_IPV6_CANDIDATE = r"(?<![\w:.%])[\w:.%]*:[\w:.%]*:[\w:.%]*"
 _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     # absolute paths: Windows drive and UNC, home-relative (~), POSIX (a / not inside a word or URL)
     (re.compile(rf"(?<![\w])[A-Za-z]:[\\/]{_PATH_CHARS}*"), _path_placeholder),
     (re.compile(rf"\\\\{_PATH_CHARS}+"), _path_placeholder),
     (re.compile(rf"(?<![\w.~/\\>-])~(?:[A-Za-z][\w.-]*)?[\\/]{_PATH_CHARS}*"), _path_placeholder),
     (re.compile(rf"(?<![\w.~/\\>-])/[^\s/'\"<>|;,()\[\]{{}}]{_PATH_CHARS}*"), _path_placeholder),
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b"), "<email>"),
+    (re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b"), "<email>"),
     (re.compile(r"(?:GPU-|MIG-)?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"),
      "<id>"),
     (re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32}(?![0-9A-Fa-f])"), "<id>"),

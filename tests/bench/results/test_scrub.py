@@ -7,6 +7,8 @@ import gzip
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bench.results.scrub import Scrubber, personal
 from bench.results.shared import read_shared, write_shared
@@ -97,7 +99,7 @@ def test_what_explains_a_speed_is_kept(tmp_path):
     "synthetic:28x28x1:10:256", "galaxy10/densenet121", "img/s 1/2 n/a train/infer", "~10% faster, ~2x",
     "https://zenodo.org/records/10845026/files/Galaxy10_DECals.h5",
     "mnist-mnist_cnn-cpu-tauto-b32-c9d9fd06fc",
-    "keras@3.15", "rapl:package-0", "ratio 3:2:1",
+    "keras@3.15", "rapl:package-0", "ratio 3:2:1", "tensorflow::OpKernel std::vector<int>",
 ])
 def test_ordinary_text_is_left_alone(text):
     assert Scrubber([]).text(text) == text
@@ -115,6 +117,8 @@ def test_ordinary_text_is_left_alone(text):
     ("/dev/disk/by-id/nvme-Samsung_SSD_S4EWNX0M123456", "<path>"),
     ("GPU-8f3b2a1c-1234-5678-9abc-def012345678", "<id>"),
     ("at 10.1.2.3 and ::1", "at <ip> and <ip>"),
+    ("listen [fe80::1%eth0]:80.", "listen [<ip>]:80."),
+    ("a:" * 1000, "<removed>"),
 ])
 def test_patterns(text, expected):
     assert Scrubber([]).text(text) == expected
@@ -125,3 +129,13 @@ def test_scrubbing_twice_changes_nothing(tmp_path):
     content = shared.model_dump(mode="json")
     scrub = Scrubber(["alice-workstation"])
     assert scrub.any(content) == content
+
+
+@given(address=st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)), uuid=st.uuids(),
+       mac=st.binary(min_size=6, max_size=6), words=st.text(alphabet="abc xyz.,;", max_size=20))
+def test_any_address_or_id_in_text_is_replaced(address, uuid, mac, words):
+    mac_text = ":".join(f"{b:02x}" for b in mac)
+    text = f"{words} {address} {words}, id {uuid}; mac {mac_text} {words}"
+    scrubbed = Scrubber([]).text(text)
+    assert str(address) not in scrubbed
+    assert str(uuid) not in scrubbed and mac_text not in scrubbed
