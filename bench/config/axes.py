@@ -9,6 +9,7 @@ its behaviour (what the cell's process does with it).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,16 +24,64 @@ STRATEGIES = ("none", "mirrored", "multiworker")
 REQUIRED = object()  # a Cell field without a default (dataset, model)
 
 
+WEEK_S = 7 * 24 * 3600  # 604,800: the longest a cell may be given (the OS's wait caps near 24 days)
+HOUR_S = 3600
+
+
 def positive_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and v > 0
 
 
-def positive_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and v > 0
+def _number_text(v: float) -> str:
+    """A bound as people write it: 604,800, 0.5, 4,294,967,295."""
+    return f"{v:,}" if float(v).is_integer() and abs(v) < 1e18 else f"{v:g}"
 
 
-def _non_negative_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+@dataclass(frozen=True)
+class Bounds:
+    """The numbers an axis takes, stated once: finite, at least ``ge`` (or above ``gt``) and at most
+    ``le``; ``whole``: integers only. The matrix checks, their error messages and the record schema
+    (pydantic Field(**bounds.field_kwargs()), int or float by ``whole``) all read it from here."""
+
+    le: float
+    ge: float | None = None
+    gt: float | None = None
+    whole: bool = True
+    unit: str = ""  # "seconds": the error says "a number of seconds"
+    cap: str = ""  # why the upper limit is where it is, said in the error
+
+    def holds(self, v: Any) -> bool:
+        """True when v is a number (not a bool) of the right kind inside the range."""
+        if isinstance(v, bool) or not isinstance(v, int if self.whole else int | float):
+            return False
+        if isinstance(v, float) and not math.isfinite(v):
+            return False
+        low_ok = (self.ge is None or v >= self.ge) and (self.gt is None or v > self.gt)
+        return low_ok and v <= self.le
+
+    def text(self) -> str:
+        """The range in words: 'a whole number from 1 to 65,536', 'a number of seconds above 0 and at
+        most 604,800 (a week)'."""
+        kind = ("a whole number" if self.whole else "a number") + (f" of {self.unit}" if self.unit else "")
+        cap = f" ({self.cap})" if self.cap else ""
+        if self.ge is not None:
+            return f"{kind} from {_number_text(self.ge)} to {_number_text(self.le)}{cap}"
+        return f"{kind} above {_number_text(self.gt or 0)} and at most {_number_text(self.le)}{cap}"
+
+    def field_kwargs(self) -> dict[str, float]:
+        """ge/gt/le for pydantic.Field (with allow_inf_nan=False for a float field)."""
+        return {k: v for k, v in (("ge", self.ge), ("gt", self.gt), ("le", self.le)) if v is not None}
+
+
+def _whole(ge: int, le: int, cap: str = "") -> Bounds:
+    return Bounds(le=le, ge=ge, cap=cap)
+
+
+def _seconds(le: float, cap: str) -> Bounds:
+    return Bounds(le=le, gt=0, whole=False, unit="seconds", cap=cap)
+
+
+CORES_CAP = "more than any one machine's logical cores"
 
 
 def _one_of(*values: Any) -> Callable[[Any], bool]:
@@ -61,7 +110,10 @@ class Axis:
     the matrix fills from other keys). cell: whether Cell and the record carry it (the matrix-only axes
     pairs, data and synthetic_examples do not). id_omits: values left out of the cell id (axes added
     after the first runs, so earlier cells keep their ids); in_id False: never in the id (how a cell is
-    run, not what it measures). backfill: the report fills records without the field with the default."""
+    run, not what it measures). backfill: the report fills records without the field with the default.
+    A numeric axis gives ``bounds`` (its range) and ``words`` (the strings it takes besides numbers,
+    "auto", "recipe"); its check and expected text are then made from those, so the range is stated
+    once and the error message says it."""
 
     name: str
     description: str
@@ -77,6 +129,17 @@ class Axis:
     backfill: bool = False
     mode_defaults: tuple[tuple[str, Any], ...] = ()
     toml: str = ""  # the README's matrix reference line: NAME = values   # note
+    bounds: Bounds | None = None
+    words: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.bounds is None:
+            return
+        bounds, words = self.bounds, self.words
+        object.__setattr__(self, "check", lambda v: (isinstance(v, str) and v in words) or bounds.holds(v))
+        alternatives = " or ".join(f'"{w}"' for w in words)
+        note = f"; {self.expected}" if self.expected else ""
+        object.__setattr__(self, "expected", bounds.text() + (f", or {alternatives}" if words else "") + note)
 
 
 AXES: tuple[Axis, ...] = (
@@ -99,12 +162,11 @@ AXES: tuple[Axis, ...] = (
          toml='device = "cpu" | "gpu:N" | "all"        # all: cpu + every GPU TensorFlow sees'),
     Axis("threads", "intra-op threads (TensorFlow's pool; torch.set_num_threads; jax: the process pinned to "
          "this many cores, XLA having no thread setting), or 'auto' for the backend's default",
-         default="auto", type="int | str", check=lambda v: v in ("auto", "all") or positive_int(v),
-         expected="a positive integer or 'auto' / 'all'",
+         default="auto", type="int | str", bounds=_whole(1, 4096, CORES_CAP), words=("auto", "all"),
          toml='threads = "auto" | "all" | N            # all: 1, 2, 4, ... up to the logical cores'),
     Axis("inter_threads", "inter-op threads (TensorFlow's pool; torch.set_num_interop_threads; jax: none), "
-         "or 'auto'", default="auto", type="int | str", check=lambda v: v == "auto" or positive_int(v),
-         expected="a positive integer or 'auto'", toml='inter_threads = "auto" | N'),
+         "or 'auto'", default="auto", type="int | str", bounds=_whole(1, 4096, CORES_CAP), words=("auto",),
+         toml='inter_threads = "auto" | N'),
     Axis("backend", "Keras backend the cell ran on: tensorflow, jax or torch", default="tensorflow",
          type="str",
          check=_one_of(*BACKENDS), expected=", ".join(BACKENDS), id_omits=("tensorflow",), backfill=True,
@@ -116,14 +178,15 @@ AXES: tuple[Axis, ...] = (
          toml='strategy = "none" | "mirrored" | "multiworker"   # tf.distribute (see "Several GPUs and '
               'several machines")'),
     Axis("replicas", "replicas the strategy trains on: devices (mirrored) or worker processes (multiworker); "
-         "1 for none", default=1, type="int", check=positive_int, expected="a positive integer",
+         "1 for none", default=1, type="int", bounds=_whole(1, 1024, "more than one machine's cores or GPUs; "
+         "multiworker and CPU mirrored cells above this machine's cores are skipped"),
          id_omits=(1,), backfill=True,
          toml="replicas = N                            # mirrored: devices; multiworker: worker processes "
               "(none: 1)"),
     Axis("batch_size", "images per replica per training/inference step (global batch = batch_size x "
          "replicas); for batch_size = \"max\" the batch found (batch_search says how)", default=32,
-         type="int | str", check=lambda v: v in ("recipe", "max") or positive_int(v),
-         expected='a positive integer, "recipe" or "max" (the largest that fits)',
+         type="int | str", bounds=_whole(1, 65536, "2**16 images a step"), words=("recipe", "max"),
+         expected='"max" is the largest that fits',
          toml='batch_size = N | "recipe" | "max"       # per replica; recipe: the model recipe\'s; max: the '
               'largest that fits'),
     Axis("precision", "float32, mixed_float16 or mixed_bfloat16 (Keras mixed-precision policy)",
@@ -138,40 +201,39 @@ AXES: tuple[Axis, ...] = (
          toml='pipeline = "memory" | "stream" | "cache" | "tfio" | "numpy"   # numpy: no TensorFlow needed'),
     Axis("mode", "throughput, train or budget", default="throughput", type="str", check=_one_of(*MODES),
          expected=", ".join(MODES), toml='mode = "throughput" | "train" | "budget"'),
-    Axis("seed", "seed for splits, shuffling and weights", default=0, type="int", check=_non_negative_int,
-         expected="an integer >= 0", single=True, toml="seed = 0"),
-    Axis("synthetic_examples", "images in a synthetic dataset", default=512, check=positive_int,
-         expected="a positive integer", cell=False, single=True,
+    Axis("seed", "seed for splits, shuffling and weights", default=0, type="int",
+         bounds=_whole(0, 2**32 - 1, "NumPy's seed range"), single=True, toml="seed = 0"),
+    Axis("synthetic_examples", "images in a synthetic dataset", default=512,
+         bounds=_whole(1, 1_000_000, "the file is written before the run; its size is capped too"),
+         cell=False, single=True,
          toml="synthetic_examples = 512                # images in a synthetic dataset"),
     Axis("warmup_steps", "throughput: at most this many untimed steps before timing (warm-up also ends "
          "after min_time_s, or once 3 step times agree within 5%)", kind="setting", type="int | None",
-         check=_non_negative_int, expected="an integer >= 0", mode_defaults=(("throughput", 3),)),
+         bounds=_whole(0, 100_000), mode_defaults=(("throughput", 3),)),
     Axis("steps", "throughput: at least this many timed steps per repeat (unless max_time_s comes first)",
-         kind="setting", type="int | None", check=positive_int, expected="a positive integer",
-         mode_defaults=(("throughput", 20),)),
+         kind="setting", type="int | None", bounds=_whole(1, 1_000_000), mode_defaults=(("throughput", 20),)),
     Axis("repeats", "throughput: timed repeats (median/min/max are over these)", kind="setting",
-         type="int | None", check=lambda v: positive_int(v) and v >= 3,
-         expected="an integer >= 3 (the spread needs three runs)", mode_defaults=(("throughput", 3),)),
+         type="int | None", bounds=_whole(3, 1000, "the spread needs three runs; a thousand is plenty"),
+         mode_defaults=(("throughput", 3),)),
     Axis("min_time_s", "throughput: each timed repeat lasts at least this many seconds (and `steps` steps)",
-         kind="setting", type="float | None", check=positive_number, expected="a positive number of seconds",
+         kind="setting", type="float | None", bounds=_seconds(HOUR_S, "an hour a repeat"),
          id_omits=(None, 2.0), mode_defaults=(("throughput", 2.0),)),
     Axis("max_time_s", "throughput: a timed repeat stops after this many seconds (at least one step) even "
-         "short of `steps`", kind="setting", type="float | None", check=positive_number,
-         expected="a positive number of seconds", id_omits=(None, 20.0),
+         "short of `steps`", kind="setting", type="float | None", bounds=_seconds(HOUR_S, "an hour a repeat"),
+         id_omits=(None, 20.0),
          mode_defaults=(("throughput", 20.0),)),
     Axis("epochs", "train: maximum epochs (null: the model recipe's)", kind="setting", type="int | None",
-         check=lambda v: v == "recipe" or positive_int(v), expected='a positive integer or "recipe"',
-         mode_defaults=(("train", "recipe"), ("budget", 1000))),
+         bounds=_whole(1, 10_000), words=("recipe",), mode_defaults=(("train", "recipe"), ("budget", 1000))),
     Axis("budget_s", "budget: wall-clock training budget in seconds", kind="setting", type="float | None",
-         check=positive_number, expected="a positive number of seconds", mode_defaults=(("budget", 60.0),)),
+         bounds=_seconds(WEEK_S, "a week"), mode_defaults=(("budget", 60.0),)),
     Axis("target_accuracy", "train/budget: validation accuracy whose first crossing is timed", kind="setting",
-         type="float | None", check=lambda v: positive_number(v) and v <= 1, expected="a number in (0, 1]",
+         type="float | None", bounds=Bounds(le=1, gt=0, whole=False, cap="a fraction"),
          mode_defaults=(("train", None), ("budget", None))),
     Axis("max_train_examples", "train/budget: cap on training examples (null: the whole split)",
-         kind="setting", type="int | None", check=positive_int, expected="a positive integer",
+         kind="setting", type="int | None", bounds=_whole(1, 100_000_000),
          mode_defaults=(("train", None), ("budget", None))),
     Axis("timeout_s", "the runner kills the cell's process after this many seconds", default=1800.0,
-         type="float", check=positive_number, expected="a positive number of seconds", single=True,
+         type="float", bounds=_seconds(WEEK_S, "a week; a cell cannot run unbounded"), single=True,
          in_id=False, toml="timeout_s = 1800                        # per cell"),
     Axis("oversubscribe", "true when thread counts above the logical cores were explicitly allowed",
          default=False, type="bool", check=lambda v: isinstance(v, bool), expected="true or false",

@@ -53,12 +53,10 @@ class _CellConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Any:
-        """Build a Cell from a record or config dict, ignoring keys that are not config fields."""
+        """Build a Cell from a config dict, ignoring keys that are not config fields (a record's cell:
+        bench.results.schema.config_of)."""
         names = {a.name for a in CELL_FIELDS}
-        config = {k: v for k, v in data.items() if k in names}
-        if data.get("batch_size_requested") == "max":  # the record holds the batch found; the cell, "max"
-            config["batch_size"] = "max"
-        return cls(**config)
+        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 def _field(axis: Any) -> tuple[str, str, Any]:

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from bench.config.axes import CELL_FIELDS
 
-SCHEMA_VERSION = 1
+# The record's format version; bench/results/schema.py types it and bench/results/loader.py migrates older
+# records to it. 2: every record validated by that schema; a version-1 or unversioned record is migrated.
+SCHEMA_VERSION = 2
 
+# The statuses a cell can end with: a cell whose latest record has one of them is done (resume skips it).
+# A status not listed here (a newer galaxybench's, "queued") is kept in the record but never counts as done.
 STATUSES = ("ok", "skipped", "oom", "error", "timeout", "nan", "pruned")
 
 # The cell's configuration, copied flat into every record: the cell axes of bench/config/axes.py.

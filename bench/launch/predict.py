@@ -8,13 +8,15 @@ The runner refines every prediction with the ratio actual/predicted of the cells
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench.config.cell import TIME_BOX_DEFAULTS, Cell
+from bench.errors import UserError
+from bench.results import loader
+from bench.results.paths import RESULTS
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "results" / "example"
 INFER_STEP_SHARE = 1 / 3  # forward only: models/flops.py's TRAIN_FACTOR is 3x the forward FLOPs
@@ -59,15 +61,16 @@ class Priors:
 
 def load_priors(root: Path = EXAMPLES) -> Priors:
     """Priors from every ok TensorFlow float32 throughput record under root (results/example)."""
-    records = [r for path in sorted(root.glob("*/results.jsonl")) for r in _read(path)
-               if r.get("status") == "ok" and (r.get("backend") or "tensorflow") == "tensorflow"]
+    runs = sorted(path.parent for path in root.glob(f"*/{RESULTS}"))
+    records = [r for run in runs for r in loader.load_records(run).records
+               if r["status"] == "ok" and r["backend"] == "tensorflow"]
     by_model: dict[str, dict[str, list[float]]] = {}
     priors = Priors()
     for r in records:
         m = by_model.setdefault(r["model"], {"pf": [], "setup": [], "compile": []})
         if r.get("setup_s"):
             m["setup"].append(r["setup_s"])
-        if r["mode"] != "throughput" or r.get("strategy", "none") != "none":
+        if r["mode"] != "throughput" or r["strategy"] != "none":
             continue
         if r.get("train_flops_per_image"):
             priors.train_flops[(r["model"], data_of(r))] = float(r["train_flops_per_image"])
@@ -82,8 +85,8 @@ def load_priors(root: Path = EXAMPLES) -> Priors:
             if value is not None:
                 target[model] = value
     priors.precision_speed = precision_speeds(records)
-    envs = [json.loads(path.read_text(encoding="utf-8")) for path in root.glob("*/env.json")]
-    peaks = [env.get("peak_gflop_s", {}).get("cpu") for env in envs]
+    envs = [_env(run) for run in runs]
+    peaks = [(env.get("peak_gflop_s") or {}).get("cpu") for env in envs]
     priors.peak_gflop_s = _median([p for p in peaks if p])
     setups = list(priors.setup_s.values())
     if setups:
@@ -91,8 +94,12 @@ def load_priors(root: Path = EXAMPLES) -> Priors:
     return priors
 
 
-def _read(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def _env(run_dir: Path) -> dict[str, Any]:
+    """An example run's env.json through the loader ({} when absent or damaged: its peak is then unknown)."""
+    try:
+        return loader.load_env(run_dir, need_cores=False) or {}
+    except UserError:
+        return {}
 
 
 def _settings(r: dict[str, Any]) -> tuple:

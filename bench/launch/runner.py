@@ -42,7 +42,7 @@ from bench.launch.spawn import (
     summary_line,
     utc_now,
 )
-from bench.results import scaling, store
+from bench.results import loader, scaling, store
 
 REPO = Path(__file__).resolve().parents[2]
 ENV_PROBE_TIMEOUT_S = 900
@@ -60,17 +60,20 @@ def probe_env(peak: bool) -> dict[str, Any]:
 
 
 def machine_of(env: dict[str, Any]) -> Machine:
-    """What matrix expansion needs from env.json."""
-    packages = env.get("packages", {})
+    """What matrix expansion needs from env.json (validated and migrated by bench.results.loader, which
+    gives an older env.json its packages, backend_gpus and gpu_count)."""
+    try:
+        env = loader.validate_env(env)
+    except loader.RecordError as exc:
+        raise UserError(f"the machine's environment (env.json) does not validate: {exc}") from None
+    if env.get("logical_cores") is None:
+        raise UserError("the machine's environment (env.json) has no logical_cores count")
+    packages = env.get("packages") or {}
     installed = {"tensorflow": bool(packages.get("tensorflow") or packages.get("tensorflow-cpu")),
                  "jax": bool(packages.get("jax")), "torch": bool(packages.get("torch"))}
-    if "packages" not in env:  # an env.json from before the backend axis: TensorFlow only
-        installed["tensorflow"] = True
-    tf_gpus = len(env.get("tf_gpus", []))
-    backend_gpus = env.get("backend_gpus", {"tensorflow": tf_gpus})  # older env.json: TensorFlow's count
-    return Machine(logical_cores=int(env["logical_cores"]), gpus=int(env.get("gpu_count", tf_gpus)),
-                   gpu_note=env.get("gpu_note", ""), backends=tuple(b for b, ok in installed.items() if ok),
-                   backend_gpus=dict(backend_gpus))
+    return Machine(logical_cores=int(env["logical_cores"]), gpus=int(env["gpu_count"]),
+                   gpu_note=env.get("gpu_note") or "", backends=tuple(b for b, ok in installed.items() if ok),
+                   backend_gpus=dict(env["backend_gpus"]))
 
 
 def load_or_probe_env(run_dir: Path) -> dict[str, Any]:
@@ -85,18 +88,21 @@ def load_or_probe_env(run_dir: Path) -> dict[str, Any]:
 
 def to_run(planned: list[Planned], run_dir: Path, retry_failed: bool,
            rerun_data_skips: bool = False, rerun_pruned: bool = False) -> list[Planned]:
-    """The planned cells without a record yet (plus failed ones when retrying, with rerun_data_skips
-    those skipped for missing data: the data check decides again, and with rerun_pruned the pruned)."""
-    done = store.latest_status(run_dir)
-    data_skips = data_skipped_ids(run_dir) if rerun_data_skips else set()
-    return [p for p in planned if p.cell.cell_id not in done or p.cell.cell_id in data_skips
+    """The planned cells not done yet: no valid record, or a latest one whose status is not a finished one
+    (an unknown, newer status such as "queued" is not); plus failed ones when retrying, with
+    rerun_data_skips those skipped for missing data (the data check decides again), and with rerun_pruned
+    the pruned."""
+    records = store.read_records(run_dir)
+    done = loader.latest_status(records)
+    data_skips = data_skipped_ids(records) if rerun_data_skips else set()
+    return [p for p in planned if not loader.is_done(done.get(p.cell.cell_id)) or p.cell.cell_id in data_skips
             or (retry_failed and done[p.cell.cell_id] in store.FAILED)
             or (rerun_pruned and done[p.cell.cell_id] == "pruned")]
 
 
-def data_skipped_ids(run_dir: Path) -> set[str]:
+def data_skipped_ids(records: list[dict[str, Any]]) -> set[str]:
     """Cells whose latest record is a skip written by the pre-run data check."""
-    latest = {r["cell_id"]: r for r in store.read_records(run_dir)}
+    latest = {r["cell_id"]: r for r in records}
     return {cid for cid, r in latest.items()
             if r.get("status") == "skipped" and (r.get("reason") or "").startswith(DATA_SKIP_PREFIX)}
 

@@ -154,6 +154,8 @@ def _standing(df: pd.DataFrame, cell: pd.Series) -> str:
     if mine.iloc[0]["status"] != "ok":
         return str(mine.iloc[0]["status"])
     ranked = _ranked(df[df["pair"] == cell["pair"]])
+    if cell["cell_id"] not in set(ranked["cell_id"]):  # same id, other pair or mode here (a foreign record)
+        return "ok, not ranked here (this run's record of the cell is not a throughput speed of the pair)"
     rank = list(ranked["cell_id"]).index(cell["cell_id"]) + 1
     share = mine.iloc[0]["train_img_s"] / ranked.iloc[0]["train_img_s"]
     return f"ok, rank {rank} of {len(ranked)}, {share:.2f}x the best"

@@ -1,27 +1,26 @@
 """Read a run folder (results.jsonl, env.json, matrix.toml) into one pandas DataFrame for the reports.
 
-Tolerant of what a live or interrupted run leaves behind: lines that are not records (left out with a
-note, bench.results.store's rule), records missing fields,
-a cell recorded twice (resumed or retried: the last record wins), no env.json yet.
+Every file is read through bench.results.loader (migrated, validated). Tolerant of what a live or
+interrupted run, or another machine, leaves behind: a line that is not a valid record (left out, one note
+naming its file, line and field), records missing fields, a cell recorded twice (resumed or retried: the
+last record wins), no env.json yet or a damaged one (a note: the machine is unknown).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from bench.config.axes import AXES
 from bench.config.record import ACCURACY_FIELDS, FIELDS, NUMERIC_FIELDS
 from bench.errors import UserError
-from bench.results import scaling, store
+from bench.results import loader, store
 
 FAILED_STATUSES = store.FAILED
-BACKFILLED = tuple(a for a in AXES if a.backfill)  # axes added after the first runs: backend, strategy, ...
+SET_ASIDE_SHOWN = 10  # set-aside lines named one by one in the notes; the rest counted
 
 # env.json keys that change between runs on one machine, left out of the machine fingerprint hash.
 # Software versions and measured peaks are left out too: they change on the same hardware.
@@ -77,7 +76,7 @@ def load_run(run_dir: Path | str) -> Run:
     env = _read_env(path / store.ENV, notes)
     matrix_text = _read_matrix(path / store.MATRIX, notes)
     df = to_frame(records, notes)
-    planned = _planned_cells(matrix_text)
+    planned = _planned_cells(matrix_text, notes)
     machines = env.get("cluster_machines")
     if planned is not None and isinstance(machines, dict) and (df["placement"] == "every-node").any():
         planned *= len(machines)  # bench run --cluster --placement every-node: every cell on every machine
@@ -89,20 +88,19 @@ def load_run(run_dir: Path | str) -> Run:
 
 
 def read_records(results: Path, notes: list[str]) -> list[dict]:
-    """The records of results.jsonl by bench.results.store's one rule; lines that are not records (a torn
-    tail, a
-    corrupt line anywhere) are left out with a note, as `bench run --resume` sets them aside."""
-    records, bad = store.scan(results.parent)
-    if bad:
-        notes.append(store.bad_lines_note(results.parent, bad, moved=False))
-    return records
+    """The valid records of results.jsonl (bench.results.loader); each line set aside (not a JSON object,
+    or a record that does not validate) is one note naming the file, line, field and why."""
+    loaded = loader.load_records(results.parent)
+    notes.extend(loaded.set_aside[:SET_ASIDE_SHOWN])
+    if len(loaded.set_aside) > SET_ASIDE_SHOWN:
+        notes.append(f"and {len(loaded.set_aside) - SET_ASIDE_SHOWN} more line(s) of {results} set aside")
+    return loaded.records
 
 
 def to_frame(records: list[dict], notes: list[str]) -> pd.DataFrame:
-    """One row per cell (last record per cell_id), every FIELDS column present, plus derived columns.
-    Distributed records whose single-replica reference was recorded after them get their scaling
-    efficiency here (bench.results.scaling)."""
-    df = pd.DataFrame.from_records(scaling.fill(records))
+    """One row per cell (last record per cell_id), every FIELDS column present and no other (a key a
+    record carries beyond FIELDS is kept in the record, never trusted by a report), plus derived columns."""
+    df = pd.DataFrame.from_records([{k: v for k, v in r.items() if k in FIELDS} for r in records])
     missing = [name for name in FIELDS if name not in df.columns]
     df = pd.concat([df, pd.DataFrame(None, index=df.index, columns=missing, dtype=object)], axis=1)
     df = df.astype({name: "object" for name in FIELDS if df[name].isna().all()})
@@ -116,8 +114,6 @@ def to_frame(records: list[dict], notes: list[str]) -> pd.DataFrame:
     if unknown.any():
         notes.append(f"{int(unknown.sum())} record(s) have no status; shown as 'unknown'")
         df.loc[unknown, "status"] = "unknown"
-    for axis in BACKFILLED:  # records from before the axis existed ran at its default
-        df[axis.name] = df[axis.name].fillna(axis.default)
     for name in NUMERIC_FIELDS:
         df[name] = pd.to_numeric(df[name], errors="coerce")
     df["synthetic"] = df["synthetic"].fillna(df["dataset"].astype(str).str.startswith("synthetic:"))
@@ -152,16 +148,16 @@ def _loss_only(history: object) -> object:
 
 
 def _read_env(env_path: Path, notes: list[str]) -> dict:
-    """env.json as a dict; missing or unreadable is a note (the run may still be starting)."""
-    if not env_path.is_file():
-        notes.append("env.json is missing: the machine is unknown")
-        return {}
+    """env.json validated (bench.results.loader); missing or damaged is a note (the run may still be
+    starting, or the file came from elsewhere)."""
     try:
-        env = json.loads(env_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-        notes.append("env.json is not valid JSON: the machine is unknown")
+        env = loader.load_env(env_path.parent, need_cores=False)
+    except UserError as exc:
+        notes.append(f"{exc}: the machine is unknown")
         return {}
-    return env if isinstance(env, dict) else {}
+    if env is None:
+        notes.append("env.json is missing: the machine is unknown")
+    return env or {}
 
 
 def _read_matrix(matrix_path: Path, notes: list[str]) -> str | None:
@@ -176,15 +172,17 @@ def _read_matrix(matrix_path: Path, notes: list[str]) -> str | None:
         return None
 
 
-def _planned_cells(matrix_text: str | None) -> int | None:
-    """Number of cells in matrix.toml when it lists them as [[cells]] tables, else None."""
+def _planned_cells(matrix_text: str | None, notes: list[str]) -> int | None:
+    """Number of cells in matrix.toml when it lists them as [[cells]] tables, else None; a matrix.toml
+    whose values do not validate (bench.results.schema.MatrixValues) is a note."""
     if not matrix_text:
         return None
     try:
-        cells = tomllib.loads(matrix_text).get("cells")
-    except tomllib.TOMLDecodeError:
+        cells = loader.read_matrix_values(matrix_text).cells
+    except loader.RecordError as exc:
+        notes.append(f"matrix.toml: {exc}; its planned cells are not counted")
         return None
-    return len(cells) if isinstance(cells, list) else None
+    return len(cells) if cells is not None else None
 
 
 def flatten(env: dict, prefix: str = "") -> dict[str, str]:

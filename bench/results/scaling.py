@@ -8,14 +8,16 @@ train_img_s / (replicas x reference train_img_s): 1 is perfect scaling, below 1 
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 from bench.config.cell import Cell
+from bench.results.schema import config_of
 
 
 def reference_id(record: dict[str, Any]) -> str:
     """cell_id of the record's single-replica reference: same config, strategy none, replicas 1."""
-    return dataclasses.replace(Cell.from_dict(record), strategy="none", replicas=1).cell_id
+    return dataclasses.replace(Cell(**config_of(record)), strategy="none", replicas=1).cell_id
 
 
 def efficiency(train_img_s: float, replicas: int, reference_img_s: float) -> float:
@@ -31,13 +33,15 @@ def no_reference(record: dict[str, Any], ref_id: str) -> str:
 
 def with_scaling(record: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, Any]:
     """The record, if an ok distributed one, with scaling_reference and scaling_efficiency from the run's
-    records (the latest record of each cell counts), or `unavailable` saying why it has none."""
+    records (the latest record of each cell on the record's machine counts), or `unavailable` saying why
+    it has none."""
     return _with_scaling(record, _latest(records))
 
 
 def _latest(records: list[dict[str, Any]]) -> dict[Any, dict[str, Any]]:
-    """The latest record of each cell_id."""
-    return {r.get("cell_id"): r for r in records}
+    """The latest record of each cell on each machine (--cluster every-node: one per machine), by
+    (cell_id, machine); machine is None on a one-machine run."""
+    return {(r.get("cell_id"), r.get("machine")): r for r in records}
 
 
 def _with_scaling(record: dict[str, Any], latest: dict[Any, dict[str, Any]]) -> dict[str, Any]:
@@ -60,15 +64,18 @@ def _scaling(record: dict[str, Any], latest: dict[Any, dict[str, Any]]) -> tuple
         replicas = int(record["replicas"])
     except (KeyError, TypeError, ValueError):  # hand-edited or damaged: no config to find a reference from
         return {}, "the record lacks the cell config its single-replica reference is found from"
-    ref = latest.get(ref_id)
+    ref = latest.get((ref_id, record.get("machine")))
     if ref is None or ref.get("status") != "ok" or not ref.get("train_img_s"):
         return {}, no_reference(record, ref_id)
-    return {"scaling_reference": ref_id,
-            "scaling_efficiency": efficiency(record["train_img_s"], replicas, ref["train_img_s"])}, ""
+    value = efficiency(record["train_img_s"], replicas, ref["train_img_s"])
+    if not math.isfinite(value):
+        return {}, f"the reference {ref_id} measured too little to divide by ({ref['train_img_s']!r} img/s)"
+    return {"scaling_reference": ref_id, "scaling_efficiency": value}, ""
 
 
 def fill(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The records, each distributed ok record lacking scaling_efficiency given it when its reference is
-    among them (the reference ran after it, or in a resumed part of the run)."""
+    among them (the reference ran after it, or in a resumed part of the run). bench.results.loader calls
+    it once, where records are loaded, so every reader sees the same derived figure."""
     latest = _latest(records)
     return [r if r.get("scaling_efficiency") is not None else _with_scaling(r, latest) for r in records]

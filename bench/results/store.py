@@ -12,20 +12,14 @@ from typing import Any
 import filelock
 
 from bench import atomic
-from bench.config.record import CONFIG_FIELDS, NUMERIC_FIELDS
 from bench.errors import UserError
+from bench.results import lines, loader
+from bench.results.lines import parse_line  # noqa: F401 - the one line check, for the writers' reads
+from bench.results.paths import ENV, MATRIX, RESULTS, TORN  # noqa: F401 - a run folder's files
 
-RESULTS = "results.jsonl"
-TORN = "results.jsonl.torn"
-ENV = "env.json"
-MATRIX = "matrix.toml"
 LOCK = ".lock"
 LOCK_OWNER = ".lock.pid"  # the holder's pid: Windows locks the lock file's bytes, so it cannot be read
 FAILED = ("oom", "error", "timeout", "nan")
-WHOLE_FIELDS = ("batch_size", "replicas", "global_batch_size", "per_replica_batch_size", "seed", "epochs",
-                "epochs_run", "best_epoch", "params", "train_examples", "full_epoch_examples", "num_classes")
-# Fields the reports group and label cells by: a cell's config, and where it ran. Never a list or an object.
-SCALAR_FIELDS = (*CONFIG_FIELDS, "machine", "placement")
 
 
 def append_record(run_dir: Path, record: dict[str, Any]) -> None:
@@ -42,66 +36,19 @@ def append_record(run_dir: Path, record: dict[str, Any]) -> None:
         os.close(fd)
 
 
-def parse_line(text: str) -> tuple[dict[str, Any] | None, str]:
-    """(record, "") when a results.jsonl line is a record, else (None, why). The one rule for the run
-    (resume) and the reports alike: a record is a JSON object with a string cell_id and status whose
-    numeric fields are numbers or null (counts whole numbers; threads a count or "auto") and whose config
-    fields are plain values, not lists or objects (the reports group cells by them)."""
-    try:
-        record = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        return None, "not valid JSON"
-    if not isinstance(record, dict):
-        return None, "not a JSON object"
-    for key in ("cell_id", "status"):
-        if not isinstance(record.get(key), str) or not record[key]:
-            return None, f"no {key}"
-    for key in NUMERIC_FIELDS:
-        value = record.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            return None, f"{key} is {value!r}, not a number"
-        if key in WHOLE_FIELDS and value is not None and not float(value).is_integer():
-            return None, f"{key} is {value!r}, not a whole number"
-    for key in ("threads", "inter_threads"):
-        value = record.get(key, "auto")
-        if value not in ("auto", None) and (isinstance(value, bool) or not isinstance(value, int)):
-            return None, f"{key} is {value!r}, not a count or 'auto'"
-    for key in SCALAR_FIELDS:
-        if isinstance(record.get(key), list | dict):
-            return None, f"{key} is a {type(record[key]).__name__}, not a single value"
-    return record, ""
-
-
-def _lines(data: bytes) -> list[tuple[int, bytes, dict[str, Any] | None, str]]:
-    """(line number, bytes, record or None, why not) of every non-blank line of results.jsonl's bytes."""
-    out = []
-    for lineno, raw in enumerate(data.splitlines(keepends=True), 1):
-        text = raw.decode("utf-8", errors="replace")
-        if text.strip():
-            record, why = parse_line(text)
-            out.append((lineno, raw, record, why if raw.endswith(b"\n") else "incomplete: a torn last line"))
-    return out
-
-
-def scan(run_dir: Path) -> tuple[list[dict[str, Any]], list[tuple[int, str]]]:
-    """(records, [(line number, why)] of the lines that are not records) of RUN_DIR/results.jsonl."""
-    path = run_dir / RESULTS
-    lines = _lines(path.read_bytes()) if path.exists() else []
-    return [r for _, _, r, _ in lines if r is not None], [(n, why) for n, _, r, why in lines if r is None]
-
-
 def read_records(run_dir: Path) -> list[dict[str, Any]]:
-    """Every record; a line that is not one (torn, corrupt) is left out (set_aside moves it away)."""
-    return scan(run_dir)[0]
+    """Every valid record, migrated (bench.results.loader); a line that is not one is left out (set_aside
+    moves the lines that are not JSON objects away and names the records that do not validate)."""
+    return loader.load_records(run_dir).records
 
 
 def latest_status(run_dir: Path) -> dict[str, str]:
-    """cell_id -> status of its latest record (a retried cell's later record wins)."""
-    return {r["cell_id"]: r["status"] for r in read_records(run_dir)}
+    """cell_id -> status of its latest valid record (a retried cell's later record wins)."""
+    return loader.latest_status(read_records(run_dir))
 
 
 def bad_lines_note(run_dir: Path, bad: list[tuple[int, str]], moved: bool) -> str:
-    """The one line that says which lines of results.jsonl are not records and where they went."""
+    """The one line that says which lines of results.jsonl are not JSON objects and where they went."""
     where = f"moved to {TORN} (their cells run again)" if moved else \
         f"left out (`python -m bench run --resume --out {run_dir}` moves them to {TORN})"
     lines = ", ".join(f"{n} ({why})" for n, why in bad[:5]) + (f" and {len(bad) - 5} more" * (len(bad) > 5))
@@ -109,26 +56,34 @@ def bad_lines_note(run_dir: Path, bad: list[tuple[int, str]], moved: bool) -> st
 
 
 def set_aside(run_dir: Path) -> str | None:
-    """Move every line of results.jsonl that is not a record (a torn tail, a corrupt line anywhere) to
-    results.jsonl.torn, so appends start on a fresh line and every reader sees the same records; the
-    note saying so, or None when every line is a record. Call it holding the run lock."""
+    """Move every line of results.jsonl that is not a JSON object (a torn tail, a corrupt line anywhere) to
+    results.jsonl.torn, so appends start on a fresh line; a JSON object that does not validate stays where
+    it is (a newer galaxybench may read it) and is left out by every reader (bench.results.loader), its
+    cell run again. The note saying what was moved and what is left out, or None when every line is a
+    valid record. Call it holding the run lock."""
     path = run_dir / RESULTS
     if not path.exists():
         return None
     data = path.read_bytes()
-    lines = _lines(data)
-    bad = [(n, why) for n, _, r, why in lines if r is None]
-    torn = [raw.rstrip(b"\n") + b"\n" for _, raw, r, _ in lines if r is None]
-    keep = [raw.rstrip(b"\n") + b"\n" for _, raw, r, _ in lines if r is not None]  # a last one gets a newline
+    numbered = lines.split(data)
+    bad = [(line.number, line.why) for line in numbered if line.value is None]
+    torn = [line.raw.rstrip(b"\n") + b"\n" for line in numbered if line.value is None]
+    keep = [line.raw.rstrip(b"\n") + b"\n" for line in numbered if line.value is not None]  # a last one: + \n
+    invalid = loader.from_lines([line for line in numbered if line.value is not None], str(path)).set_aside
+    notes = [bad_lines_note(run_dir, bad, moved=True)] if bad else []
+    if invalid:
+        more = f" (and {len(invalid) - 1} more)" if len(invalid) > 1 else ""
+        notes.append(f"{len(invalid)} record(s) do not validate and are left out, their cells run again: "
+                     f"{invalid[0]}{more}")
     if not bad:
         if keep and not data.endswith(b"\n"):
             atomic.write_bytes(path, b"".join(keep))
-        return None
+        return "; ".join(notes) or None
     with open(run_dir / TORN, "ab") as f:
         f.write(b"".join(torn))
         os.fsync(f.fileno())
     atomic.write_bytes(path, b"".join(keep))
-    return bad_lines_note(run_dir, bad, moved=True)
+    return "; ".join(notes)
 
 
 def keep_previous_log(log: Path) -> Path | None:
@@ -149,20 +104,9 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def read_env(run_dir: Path) -> dict[str, Any] | None:
-    """RUN_DIR/env.json, None when absent; a damaged or incomplete one is a UserError naming the file."""
-    path = run_dir / ENV
-    if not path.exists():
-        return None
-    try:
-        env = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"{path} is damaged ({exc}); delete it to collect this machine's environment again "
-                        "(only if the run continues on the machine that started it)") from None
-    cores = env.get("logical_cores") if isinstance(env, dict) else None
-    if isinstance(cores, bool) or not isinstance(cores, int) or cores < 1:
-        raise UserError(f"{path} is incomplete (no logical_cores count); delete it to collect this machine's "
-                        "environment again (only if the run continues on the machine that started it)")
-    return env
+    """RUN_DIR/env.json validated (bench.results.loader.load_env), None when absent; a damaged or incomplete
+    one is a UserError naming the file."""
+    return loader.load_env(run_dir)
 
 
 class RunLock:

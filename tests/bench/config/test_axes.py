@@ -62,3 +62,19 @@ def test_axes_added_later_keep_the_old_ids_and_are_backfilled_alike():
 def test_the_matrix_reference_has_one_line_per_matrix_axis():
     lines = matrix_reference().splitlines()
     assert [line.split(" = ")[0] for line in lines] == [a.name for a in MATRIX_AXES]
+
+
+@pytest.mark.parametrize("axis", [a for a in AXES if a.bounds is not None], ids=lambda a: a.name)
+def test_each_numeric_axis_refuses_infinity_nan_and_a_number_over_its_cap(axis):
+    """Every bounded axis: finite, inside its range, and the range is said in the expected text."""
+    b = axis.bounds
+    for bad in (float("inf"), float("nan"), b.le * 2 + 1, -1, True):
+        assert not axis.check(bad), (axis.name, bad)
+    assert axis.check(int(b.le) if b.whole else b.le)
+    assert f"{int(b.le):,}" in axis.expected
+
+
+def test_bounds_give_pydantic_field_limits():
+    assert BY_NAME["timeout_s"].bounds.field_kwargs() == {"gt": 0, "le": 604_800}
+    assert BY_NAME["seed"].bounds.field_kwargs() == {"ge": 0, "le": 2**32 - 1}
+    assert not BY_NAME["batch_size"].check(64.0)  # whole: an integer, not a float that is one

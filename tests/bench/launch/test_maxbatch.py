@@ -10,6 +10,7 @@ import pytest
 from bench.config.cell import Cell
 from bench.config.matrix import Machine, expand, parse_matrix
 from bench.launch import maxbatch
+from bench.results.schema import config_of
 
 
 def fake_child(limit: int, rss=lambda b: 500.0 + 2.0 * b):
@@ -57,7 +58,7 @@ def test_runner_record_for_a_cpu_max_cell(monkeypatch):
     assert seen == [16, 64, 3744]  # two probes, then the measured cell at the extrapolated batch
     assert record["cell_id"] == cell.cell_id and record["batch_size"] == 3744
     assert record["batch_size_requested"] == "max" and record["batch_search"]["method"].startswith("cpu")
-    assert Cell.from_dict(record).cell_id == cell.cell_id  # resume and compare find the cell again
+    assert Cell(**config_of(record)).cell_id == cell.cell_id  # resume and compare find the cell again
 
 
 def test_runner_record_for_a_gpu_max_cell(monkeypatch):

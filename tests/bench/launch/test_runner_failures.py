@@ -8,7 +8,8 @@ from pathlib import Path
 
 from bench.config.cell import Cell
 from bench.config.matrix import load_matrix
-from bench.config.record import FIELDS, STATUSES
+from bench.config.record import FIELDS, SCHEMA_VERSION, STATUSES
+from bench.results.loader import validate_env, validate_record
 from tests.bench.conftest import FAULTS, bench, records
 
 
@@ -62,8 +63,10 @@ def test_every_record_key_is_in_the_schema(faults_run):
     for rec in records(faults_run[0]):
         assert set(rec) <= set(FIELDS), set(rec) - set(FIELDS)
         assert rec["status"] in STATUSES
-        assert rec["schema_version"] == 1
+        assert rec["schema_version"] == SCHEMA_VERSION
         assert rec["cell_id"] == Cell.from_dict(rec).cell_id
+        assert validate_record(rec) == rec  # what the runner writes, every reader reads (bench.results.loader)
+    assert validate_env(json.loads((faults_run[0] / "env.json").read_text()))
 
 
 def test_env_json_fingerprint(faults_run):

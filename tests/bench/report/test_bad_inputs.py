@@ -18,7 +18,7 @@ def test_report_leaves_out_a_record_with_a_non_numeric_batch_size(make_run, thro
     before = (run / "results.jsonl").read_bytes()
     assert main(["report", str(run)]) == 0
     out = capsys.readouterr().out
-    assert "line(s) 2 (batch_size is 'thirty-two', not a number)" in out
+    assert f"{run / 'results.jsonl'} line 2: batch_size is 'thirty-two', not a whole number" in out
     assert (run / "report.html").exists()
     assert (run / "results.jsonl").read_bytes() == before  # the report only reads
 
@@ -82,9 +82,9 @@ def test_report_files_are_written_atomically(make_run, throughput, monkeypatch):
 
 
 @pytest.mark.parametrize(("name", "note"), [
-    ("env.json", "env.json is not valid JSON"),
+    ("env.json", "env.json is damaged"),
     ("matrix.toml", "matrix.toml is not UTF-8 text"),
-    ("results.jsonl", "line(s) 1 (incomplete: a torn last line) are not records"),
+    ("results.jsonl", "results.jsonl line 1: incomplete: a torn last line; not a record"),
 ])
 def test_files_that_are_not_utf8_are_notes_not_tracebacks(make_run, throughput, name, note):
     from bench.report.load import load_run

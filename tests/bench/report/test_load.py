@@ -20,16 +20,15 @@ def test_torn_last_line_is_skipped_with_a_note(make_run):
 
 
 def test_corrupt_middle_line_is_left_out_and_named(make_run):
-    """bench.results.store's rule (tests/bench/launch/test_store.py): the line is left out with a note, as
-    the runner
-    sets it aside, never a refusal of the whole run."""
+    """bench.results.loader's rule (tests/bench/results/test_loader.py): the line is left out with a note
+    naming file and line, as the runner sets it aside, never a refusal of the whole run."""
     run_dir = make_run()
     lines = (run_dir / "results.jsonl").read_text().splitlines()
     lines[2] = lines[2][:20]
     (run_dir / "results.jsonl").write_text("\n".join(lines) + "\n")
     run = load_run(run_dir)
     assert len(run.df) == len(lines) - 1
-    assert any("line(s) 3 (not valid JSON)" in n for n in run.notes)
+    assert any(n == f"{run_dir / 'results.jsonl'} line 3: not valid JSON; not a record" for n in run.notes)
 
 
 def test_missing_fields_become_null_columns(make_run):

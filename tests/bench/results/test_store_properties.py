@@ -1,7 +1,7 @@
 """Property-based (hypothesis): damaged results.jsonl lines thrown at bench.results.store, the report
-loader and
-`bench report`. Whatever the lines, no traceback: records are read, bad lines left out or set aside with
-a note, and every record already written survives, in order."""
+loader and `bench report`. Whatever the lines, no traceback: valid records are read, other lines left out
+with a note (a line that is no JSON object moved aside by --resume, a record that does not validate left
+in place), and every record already written survives, in order."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from bench.cli import main
 from bench.config.record import NUMERIC_FIELDS
-from bench.results import store
 from bench.report.load import load_run
+from bench.results import loader, scaling, store
+from bench.results.lines import parse_line
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=12))
@@ -46,25 +47,37 @@ def _write(run_dir: Path, items: list[tuple[str, str]], torn_tail: str) -> bytes
     return data.encode("utf-8", errors="surrogatepass")
 
 
+def _is_object(text: str) -> bool:
+    return parse_line(text)[0] is not None
+
+
 def _is_record(text: str) -> bool:
-    return store.parse_line(text)[0] is not None
+    try:
+        return _is_object(text) and bool(loader.validate_record(json.loads(text)))
+    except loader.RecordError:
+        return False
 
 
 @given(items=lines, torn_tail=st.text(max_size=20).filter(lambda t: "\n" not in t and "\r" not in t))
 def test_store_reads_and_sets_aside_without_losing_a_record(tmp_path_factory, items, torn_tail):
     run_dir = tmp_path_factory.mktemp("run")
     _write(run_dir, items, torn_tail)
-    expected = [json.loads(t) for _, t in items if _is_record(t)]
-    records, bad = store.scan(run_dir)
-    assert records[:len(expected)] == expected
+    valid = [loader.validate_record(json.loads(t)) for _, t in items if _is_record(t)]
+    objects = [json.loads(t) for _, t in items if _is_object(t)]
+    assert store.read_records(run_dir)[:len(valid)] == scaling_filled(valid)
     store.latest_status(run_dir)  # never raises
     store.set_aside(run_dir)
-    after = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()
+    after = [json.loads(line) for line in (run_dir / "results.jsonl").read_bytes().splitlines()
              if line.strip()]  # blank lines are no records and no damage: left as they are
-    assert after[:len(expected)] == expected and len(after) - len(expected) <= 1  # + a whole torn tail
-    assert store.set_aside(run_dir) is None and store.scan(run_dir)[1] == []
-    store.append_record(run_dir, {"cell_id": "next", "status": "ok"})
-    assert store.read_records(run_dir)[-1] == {"cell_id": "next", "status": "ok"}
+    assert after[:len(objects)] == objects and len(after) - len(objects) <= 1  # + a whole torn tail
+    note = store.set_aside(run_dir)
+    assert note is None or "do not validate" in note and "moved" not in note
+    store.append_record(run_dir, {"cell_id": "next", "status": "error"})
+    assert store.read_records(run_dir)[-1]["cell_id"] == "next"
+
+
+def scaling_filled(records: list[dict]) -> list[dict]:
+    return scaling.fill(records)
 
 
 @given(items=lines)
@@ -75,7 +88,7 @@ def test_report_loader_leaves_bad_lines_out_with_a_note(tmp_path_factory, items)
     kept = {json.loads(t)["cell_id"] for _, t in items if _is_record(t)}
     assert set(run.df["cell_id"]) == kept
     damaged = any(t.strip() and not _is_record(t) for _, t in items)
-    assert any("are not records" in n for n in run.notes) == damaged
+    assert any("results.jsonl line " in n for n in run.notes) == damaged
 
 
 @settings(max_examples=max(3, settings.default.max_examples // 5))
