@@ -41,6 +41,7 @@ ENV = {
     "logical_cores": 16,
     "physical_cores": 8,
     "ram_gb": 32.0,
+    "packages": {},  # the report names no versions
     "tf_version": None,
     "keras_version": None,
     "nvml_gpus": [],

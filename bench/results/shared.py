@@ -26,7 +26,8 @@ import bench
 from bench import atomic
 from bench.config.record import NUMERIC_FIELDS
 from bench.errors import UserError
-from bench.results import store
+from bench.results import loader, scaling
+from bench.results.paths import ENV, MATRIX, RESULTS
 from bench.results.scrub import Scrubber, env_names
 
 KIND = "galaxybench-shared-result"
@@ -106,6 +107,12 @@ class SharedResult(BaseModel):
         """env.json through the run folder's schema."""
         return checked_env(env)
 
+    @field_validator("matrix")
+    @classmethod
+    def _matrix(cls, matrix: str | None) -> str | None:
+        """matrix.toml's text through the run folder's schema."""
+        return checked_matrix(matrix)
+
     @model_validator(mode="after")
     def _derived(self) -> SharedResult:
         """A derived file says how (derivation) and holds derived rows only; a measured one has none."""
@@ -119,23 +126,36 @@ class SharedResult(BaseModel):
 
 
 def checked_records(records: list[Any]) -> list[dict[str, Any]]:
-    """The records, each validated by the run folder's record rule; the first that fails is a ValueError
-    naming its position, field and why."""
+    """The records through the run folder's one validating loader (bench.results.loader: migrated to the
+    current schema, validated); the first that fails is a ValueError naming its position, field and why."""
     out = []
     for i, raw in enumerate(records, 1):
-        record, why = store.parse_line(json.dumps(raw)) if isinstance(raw, dict) else (None, "not an object")
-        if record is None:
-            raise ValueError(f"record {i}: {why}")
-        out.append(record)
-    return out
+        try:
+            out.append(loader.validate_record(raw))
+        except loader.RecordError as exc:
+            raise ValueError(f"record {i}: {exc.field} {exc.why}") from None
+    return scaling.fill(out)
 
 
 def checked_env(env: dict[str, Any]) -> dict[str, Any]:
-    """env.json validated by the run folder's schema (a machine with at least one logical core)."""
-    cores = env.get("logical_cores")
-    if isinstance(cores, bool) or not isinstance(cores, int) or cores < 1:
-        raise ValueError("env.logical_cores is not a count of cores")
+    """env.json through the run folder's schema (bench.results.schema.Env), with a count of logical cores."""
+    try:
+        env = loader.validate_env(env)
+    except loader.RecordError as exc:
+        raise ValueError(f"env: {exc.field} {exc.why}") from None
+    if env.get("logical_cores") is None:
+        raise ValueError("env: logical_cores is missing")
     return env
+
+
+def checked_matrix(text: str | None) -> str | None:
+    """matrix.toml's text, valid under the run folder's schema (bench.results.schema.MatrixValues)."""
+    if text is not None:
+        try:
+            loader.read_matrix_values(text)
+        except loader.RecordError as exc:
+            raise ValueError(f"matrix: {exc.field} {exc.why}") from None
+    return text
 
 
 def implausible(result: SharedResult) -> str | None:
@@ -232,30 +252,52 @@ def short_gpu(name: str) -> str:
 def build_shared(run_dir: Path, label: str | None = None, note: str = "") -> SharedResult:
     """The shared result of RUN_DIR: its records and files, scrubbed, with versions and a label."""
     run_dir = Path(run_dir)
-    if not (run_dir / store.RESULTS).is_file():
-        raise UserError(f"{run_dir} has no {store.RESULTS}; pass a run folder made by `python -m bench run`")
-    env = store.read_env(run_dir)
+    if not (run_dir / RESULTS).is_file():
+        raise UserError(f"{run_dir} has no {RESULTS}; pass a run folder made by `python -m bench run`")
+    env = loader.load_env(run_dir)
     if env is None:
-        raise UserError(f"{run_dir} has no {store.ENV}: a shared result needs the machine's fingerprint; "
+        raise UserError(f"{run_dir} has no {ENV}: a shared result needs the machine's fingerprint; "
                         "share a run folder that `python -m bench run` finished or resumed")
-    records, bad = store.scan(run_dir)
+    loaded = loader.load_records(run_dir)
+    records = loaded.records
     if not records:
-        raise UserError(f"{run_dir / store.RESULTS} holds no records to share; run some cells first")
+        raise UserError(f"{run_dir / RESULTS} holds no valid records to share; run some cells first")
     names = env_names(env) + [r["machine"] for r in records if isinstance(r.get("machine"), str)]
     scrub = Scrubber(names)
-    notes = [store.bad_lines_note(run_dir, bad, moved=False)] if bad else []
-    matrix = run_dir / store.MATRIX
-    return SharedResult(
-        label=scrub.text(" ".join((label or default_label(env)).split())),
-        note=scrub.text(note),
-        galaxybench_version=galaxybench_version(),
-        versions=scrub.any(library_versions(env)),
-        env=scrub.env(env),
-        matrix=scrub.toml(matrix.read_text(encoding="utf-8", errors="replace")) if matrix.is_file() else None,
-        records=scrub.records(records),
-        notes=[scrub.text(n) for n in notes],
-        price_per_kwh=_price(run_dir),
-    )
+    notes = []
+    if loaded.set_aside:
+        notes.append(f"{len(loaded.set_aside)} line(s) of {RESULTS} set aside, not shared; the first: "
+                     f"{loaded.set_aside[0]}")
+    matrix = _matrix_text(run_dir, notes)
+    try:
+        return SharedResult(
+            label=scrub.text(" ".join((label or default_label(env)).split())),
+            note=scrub.text(note),
+            galaxybench_version=galaxybench_version(),
+            versions=scrub.any(library_versions(env)),
+            env=scrub.env(env),
+            matrix=scrub.toml(matrix) if matrix is not None else None,
+            records=scrub.records(records),
+            notes=[scrub.text(n) for n in notes],
+            price_per_kwh=_price(run_dir),
+        )
+    except ValidationError as exc:
+        raise UserError(f"{run_dir} cannot be shared: {_first_error(exc)}") from None
+
+
+def _matrix_text(run_dir: Path, notes: list[str]) -> str | None:
+    """RUN_DIR/matrix.toml's text when it is valid under the schema; a damaged one is left out with a note
+    (the records still travel)."""
+    path = run_dir / MATRIX
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+        loader.read_matrix_values(text)
+    except (OSError, UnicodeDecodeError, loader.RecordError) as exc:
+        notes.append(f"{MATRIX} left out: it does not read as the expanded matrix ({exc})")
+        return None
+    return text
 
 
 def _price(run_dir: Path) -> float | None:

@@ -52,7 +52,7 @@ def _planted_run(tmp_path):
     }
     records = [
         record("a", 1000.0, dataset_path="/home/alice/private-data/mnist.h5", machine="alice-workstation",
-               ray_node={"node_id": "abc", "address": "192.168.1.20"}, machine_env_id="0a1b2c3d4e",
+               ray_node="node 0a1b2c at 192.168.1.20:6379", machine_env_id="0a1b2c3d4e",
                username="alice", hostname="alice-workstation",
                unavailable={"energy_j": "RAPL unreadable at /sys/class/powercap on alice-workstation"}),
         record("b", 0.0, status="error", train_img_s=None, infer_img_s=None, train_gflop_s=None,
@@ -63,6 +63,7 @@ def _planted_run(tmp_path):
     ]
     matrix = ("# Expanded matrix of this run (from /home/alice/galaxybench/bench/presets/quick.toml).\n"
               'name = "quick"\nsource = "/home/alice/galaxybench/bench/presets/quick.toml"\n\n[[cells]]\n'
+              'cell_id = "h5-cifar_cnn-cpu-tauto-b32-float32-throughput-0123456789"\n'
               'dataset = "h5:/home/alice/private-data/caf.h5"\n')
     return write_run(tmp_path / "run", records, env, matrix)
 

@@ -81,23 +81,43 @@ def test_default_label_from_env():
     (lambda c: _gz({**c, "label": ""}), "label"),
     (lambda c: _gz({**c, "surprise": 1}), "surprise"),
     (lambda c: _gz({**c, "records": [{**c["records"][0], "batch_size": "many"}]}), "record 1: batch_size"),
-    (lambda c: _gz({**c, "records": [{**c["records"][0], "status": None}]}), "record 1: no status"),
+    (lambda c: _gz({**c, "records": [{**c["records"][0], "status": None}]}), "record 1: status"),
     (lambda c: _gz({**c, "records": ["not a record"]}), "records"),
     (lambda c: _gz({**c, "records": []}), "no records"),
-    (lambda c: _gz({**c, "env": {**c["env"], "logical_cores": 0}}), "logical_cores"),
+    (lambda c: _gz({**c, "env": {**c["env"], "logical_cores": 0}}), "env: logical_cores"),
+    (lambda c: _gz({**c, "env": {k: v for k, v in c["env"].items() if k != "logical_cores"}}),
+     "env: logical_cores is missing"),
+    (lambda c: _gz({**c, "matrix": "[[cells]]\nbatch_size = 0\n"}), "matrix: "),
+    (lambda c: _gz({**c, "records": [{**c["records"][0], "schema_version": 99}]}), "newer than this"),
     (lambda c: gzip.compress(json.dumps(c).replace('"train_img_s": 1000.0', '"train_img_s": NaN').encode()),
      "NaN"),
     (lambda c: gzip.compress(b"[" * 100_000 + b"]" * 100_000), "nests"),
     (lambda c: _gz({**c, "matrix": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}),
      "nests more than 32"),
-    (lambda c: _gz({**c, "records": [{**c["records"][0], "test_accuracy": 1.5}]}), "outside 0..1"),
-    (lambda c: _gz({**c, "records": [{**c["records"][0], "wall_s": -3.0}]}), "wall_s is -3, below zero"),
+    (lambda c: _gz({**c, "records": [{**c["records"][0], "test_accuracy": 1.5}]}), "record 1: test_accuracy"),
+    (lambda c: _gz({**c, "records": [{**c["records"][0], "wall_s": -3.0}]}), "record 1: wall_s"),
     (lambda c: _gz({**c, "records": [{**c["records"][0], "epoch_s": [1.0, -2.0]}]}), "epoch_s"),
     (lambda c: _gz({**c, "records": [{**c["records"][0], "train_gflop_s": 151.0}]}), "1.5x the GEMM peak"),
     (lambda c: _gz({**c, "derived": True}), "derived"),
 ])
 def test_damaged_and_foreign_files_are_refused_in_one_line(content, tmp_path, damage, expected):
     assert expected in _refusal(damage(content), tmp_path)
+
+
+def test_plausibility_beyond_the_schema(content):
+    """What the record schema lets through, plausibility still refuses (the checks stand on their own)."""
+    record = {**content["records"][0], "test_accuracy": 1.5, "wall_s": -3.0}
+    result = shared.SharedResult.model_construct(**{**content, "records": [record]})
+    assert "test_accuracy is 1.5, outside 0..1" in shared.implausible(result)
+    result = shared.SharedResult.model_construct(**{**content, "records": [{**record, "test_accuracy": 0.9}]})
+    assert "wall_s is -3, below zero" in shared.implausible(result)
+
+
+def test_a_damaged_matrix_is_left_out_and_the_records_still_travel(run_dir, tmp_path):
+    (run_dir / "matrix.toml").write_text("[[cells]\nnot toml")
+    result = read_shared(write_shared(run_dir, tmp_path / "out.json.gz"))
+    assert result.matrix is None and len(result.records) == 3
+    assert any("matrix.toml left out" in n for n in result.notes)
 
 
 def test_a_gzip_bomb_stops_at_the_cap(tmp_path, monkeypatch):
