@@ -34,6 +34,7 @@ KIND = "galaxybench-shared-result"
 SHARED_VERSION = 1
 REPO = Path(__file__).resolve().parents[2]
 REGISTRY = REPO / "results" / "machines"
+CODE_FOLDERS = ("bench", "models", "datasets")  # what makes a galaxybench version
 SUFFIX = ".json.gz"
 MAX_FILE_BYTES = 16 * 2**20  # compressed; the registry's files are tens of kB
 MAX_JSON_BYTES = 64 * 2**20  # decompressed: a gzip bomb stops here
@@ -200,14 +201,24 @@ def _beyond_peak(record: dict[str, Any], peaks: dict[str, Any]) -> str | None:
 
 
 def galaxybench_version() -> str:
-    """This checkout's `git describe` (tag or commit, -dirty when changed), else bench.__version__."""
+    """This checkout's `git describe` (tag or commit; -modified when the code folders differ from it, run
+    folders and results not counted), else bench.__version__."""
     try:
-        proc = subprocess.run(["git", "describe", "--tags", "--always", "--dirty"], cwd=REPO,
-                              capture_output=True, text=True, timeout=10)
+        described = _git("describe", "--tags", "--always")
+        changed = _git("status", "--porcelain", "--untracked-files=no", "--", *CODE_FOLDERS)
     except (OSError, subprocess.SubprocessError):
         return bench.__version__
-    described = proc.stdout.strip()
-    return f"{bench.__version__} ({described})" if proc.returncode == 0 and described else bench.__version__
+    if not described:
+        return bench.__version__
+    return f"{bench.__version__} ({described}{'-modified' if changed else ''})"
+
+
+def _git(*args: str) -> str:
+    """git's output in the checkout; SubprocessError when git fails."""
+    proc = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=10)
+    if proc.returncode != 0:
+        raise subprocess.SubprocessError(proc.stderr.strip())
+    return proc.stdout.strip()
 
 
 def library_versions(env: dict[str, Any]) -> dict[str, str]:

@@ -55,6 +55,20 @@ def test_round_trip_keeps_every_record_and_reason(run_dir, tmp_path):
     assert result.matrix.startswith('name = "made-up"')
 
 
+def test_the_version_names_the_commit_and_changed_code(monkeypatch):
+    answers = {"describe": "v0.2-3-gabc1234", "status": ""}
+    monkeypatch.setattr(shared, "_git", lambda *args: answers[args[0]])
+    assert shared.galaxybench_version().endswith("(v0.2-3-gabc1234)")
+    answers["status"] = " M bench/cli.py"
+    assert shared.galaxybench_version().endswith("(v0.2-3-gabc1234-modified)")
+
+    def no_git(*args):
+        raise OSError("git: not found")
+
+    monkeypatch.setattr(shared, "_git", no_git)
+    assert shared.galaxybench_version() == shared.bench.__version__
+
+
 def test_same_result_same_bytes(run_dir):
     result = build_shared(run_dir, "x")
     assert to_bytes(result) == to_bytes(result)  # no time or file name in the gzip header
