@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from bench import atomic
-from bench.report import machines
+from bench.report import headline as lead
+from bench.report import machines, noise
 from bench.report.cost import ABOUT, NO_PRICE, EnergySection
 from bench.report.load import Run
 from bench.report.recommend import readable
@@ -46,7 +47,8 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
         f"Machine: {run.machine}",
         f"Cells: {len(run.df)} recorded, {done} ok, {len(pruned)} pruned"
         + (f", {run.planned_cells} planned" if run.planned_cells else ""),
-        *[f"- note: {n}" for n in run.notes],
+        *lead.sentences(run),
+        *[f"- note: {n}" for n in [*noise.notes(run.df, run.env), *run.notes]],
         "## Headline answers",
         _md(headline),
         *_machines_md(run.df),

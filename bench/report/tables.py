@@ -76,7 +76,7 @@ def problems(df: pd.DataFrame) -> pd.DataFrame:
     ]
     bad = bad[cols].astype(object).assign(batch_size=bad["batch_size"].astype("Int64").astype(object))
     if "contended" in bad.columns:
-        bad["contended"] = bad["contended"].map(lambda v: "yes" if v is True else "")
+        bad["contended"] = bad["contended"].map(lambda v: "yes" if v == True else "")  # noqa: E712
     return bad.where(bad.notna(), "").astype(str).reset_index(drop=True)
 
 
