@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     """Write the outputs, print the report's leading sentences and where the files are (matplotlib/pandas
     imported only here)."""
     from bench.report.cost import parse_price, save_price
-    from bench.report.headline import sentences
+    from bench.report.headline import terminal_lines
     from bench.report.load import load_run
     from bench.report.make import make_report
 
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         f"{len(report.run.df)} cells on {report.run.machine}; {drawn} charts drawn, "
         f"{len(report.charts) - drawn} skipped"
     )
-    for line in sentences(report.run):
+    for line in terminal_lines(report.run, report.placed):
         print(line)
     for note in report.run.notes:
         print(f"note: {note}")

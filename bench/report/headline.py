@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from bench.errors import UserError
-from bench.report import noise
+from bench.report import among, noise
 from bench.report.estimate import SEED_FIGURES_S, STUDENT, STUDENT_DESKTOP, estimates, human_seconds
 from bench.report.load import Run, load_run
 
@@ -23,21 +23,29 @@ def plain(value: float) -> str:
     return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3g}"
 
 
-def sentences(run: Run) -> list[str]:
-    """The run's answers in a few sentences (none for a run without an ok cell, which says so)."""
+def sentences(run: Run, found: among.Among | None = None) -> list[str]:
+    """The run's answers in a few sentences (one saying so for a run without an ok cell); with the run's
+    place among the registry's machines, what their GPUs change."""
     ok = run.df[run.df["status"] == "ok"]
     if ok.empty:
         return ["No cell finished ok, so there is nothing to report yet: see the failed and skipped cells."]
-    return [*fastest(ok), *student_trainings(run.df), *memory(run.df), *noise_sentences(run)]
+    gpu = among.gpu_sentences(found) if found is not None else []
+    return [*fastest(ok), *student_trainings(run.df), *memory(run.df), *noise_sentences(run), *gpu]
+
+
+def terminal_lines(run: Run, found: among.Among | None) -> list[str]:
+    """The sentences, then this machine among the registry's (what `bench run` and `bench report` print)."""
+    return [*sentences(run, found), *(among.lines(found) if found is not None else [])]
 
 
 def end_of_run_lines(run_dir: Path | str) -> list[str]:
-    """What `bench run` prints after its last cell: the report's sentences (or why there are none)."""
+    """What `bench run` prints after its last cell: the sentences and the run's place among the registry's
+    machines (or why there is nothing to say)."""
     try:
         run = load_run(run_dir)
     except UserError as exc:
         return [f"no summary: {exc}"]
-    return sentences(run)
+    return terminal_lines(run, among.place_run(run.path))
 
 
 def fastest(ok: pd.DataFrame) -> list[str]:

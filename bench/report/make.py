@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.report import charts, cost, html, plan_actual, recommend, seed_tables, summary, tables
+from bench.report import among, charts, cost, html, plan_actual, recommend, seed_tables, summary, tables
 from bench.report.load import Run, load_run
 
 OUTPUTS = ("report.html", "summary.md", "results.csv")
@@ -21,6 +21,7 @@ class Report:
     csv: Path
     charts: list[charts.Chart]
     energy: cost.EnergySection | None = None
+    placed: among.Among | None = None  # this machine among the registry's
 
 
 def make_report(run_dir: Path | str, budget_s: float | None = None) -> Report:
@@ -44,13 +45,16 @@ def _write(run: Run, budget_s: float | None) -> Report:
     bad = tables.problems(run.df)
     seed = seed_tables.seed_section(run.df)
     plan = plan_actual.plan_actual(run.df)
+    found = among.place_run(run.path)  # this machine among the registry's (results/machines)
     page = html.render(run, drawn, head, recs, bad, tables.per_class_tables(run.df), energy,
-                       seed=seed_tables.to_html(seed), plan=plan)
+                       seed=seed_tables.to_html(seed), plan=plan, among=found)
     return Report(
         run,
         html.write_html(run, page),
-        summary.write_markdown(run, head, recs, bad, energy, seed=seed_tables.to_markdown(seed), plan=plan),
+        summary.write_markdown(run, head, recs, bad, energy, seed=seed_tables.to_markdown(seed), plan=plan,
+                               among=found),
         summary.write_csv(run),
         drawn,
         energy,
+        found,
     )
