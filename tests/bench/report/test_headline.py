@@ -12,7 +12,7 @@ import pytest
 
 from bench.cli import main
 from bench.report import estimate, headline, noise, tables
-from bench.report.load import load_run
+from bench.report.load import load_run, machine_label
 from tests.bench.report.conftest import ENV, _throughput
 
 STUDENT_PAIRS = [("mnist", "mnist_cnn"), ("cifar10", "cifar_cnn"), ("galaxy10", "galaxy_cnn"),
@@ -131,3 +131,9 @@ def test_the_sentences_lead_the_report_the_summary_and_the_terminal(make_run, th
     for text, heading in ((page, "<h2>Headline answers</h2>"), (summary, "## Headline answers")):
         assert text.index(first) < text.index("(contended; up to 0.8 cores)") < text.index(heading)
     assert json.loads((run_dir / "env.json").read_text())["peak_gflop_s_end"] == {"cpu": 107.0}
+
+
+def test_the_drift_check_leaves_the_machines_fingerprint_alone():
+    env = ENV | {"peak_gflop_s": {"cpu": 212.0}}
+    checked = env | {"peak_gflop_s_end": {"cpu": 107.0}, "drifting": True, "peak_end_unavailable": "why"}
+    assert machine_label(checked) == machine_label(env)
