@@ -17,9 +17,11 @@ ABOUT = ("Each ratio is this machine's full-training speed over that machine's (
          "for like: the same pair, precision and kind of data (synthetic data of the real shape, or real). "
          "Against the student's desktop, the ratio is to her report's wall times (derived, not measured). "
          "The rank counts only measured machines; cells that ran beside other busy programs (contended) "
-         "are left out.")
+         "are left out, unless all of a pair's are (its rank then says contended: it may read low).")
 DERIVED = " (derived from the report's wall times, not measured)"
-FIXED = ("pair", "precision", "data", "train_img_s", "rank", "of", "basis")
+KEY = ["pair", "precision", "data"]
+FIXED = (*KEY, "train_img_s", "rank", "of", "basis", "contended")
+CONTENDED = " (contended)"  # every training figure of the pair here ran beside other busy programs
 
 
 @dataclass(frozen=True)
@@ -33,18 +35,25 @@ class Among:
 
 def place_run(run_dir: Path | str, folder: Path | None = None) -> Among:
     """This run placed among the machines of `folder` (default: the registry, REGISTRY); a registry that
-    cannot be read says why instead (a report is never lost to a bad shared file)."""
+    cannot be read says why instead (a report is never lost to a bad shared file). A pair whose every
+    training figure here ran beside other busy programs is placed with those figures, marked contended."""
     folder = REGISTRY if folder is None else folder
     try:
-        registry = [entry_from_shared(r, str(r.label)) for r in load_registry(folder)]
+        registry = [entry_from_shared(r) for r in load_registry(folder)]
     except UserError as exc:
         return Among(pd.DataFrame(), why_none=f"the registry ({folder}) could not be read: {exc}")
     if not registry:
         return Among(pd.DataFrame(), why_none=f"the registry ({folder}) holds no machine")
-    placed = place(entry_from_run(run_dir), registry)
+    entry = entry_from_run(run_dir)
+    clean = place(entry, registry)
+    every = place(entry, registry, include_contended=True)
+    have = set(clean[KEY].itertuples(index=False, name=None))
+    only_contended = every[[k not in have for k in every[KEY].itertuples(index=False, name=None)]]
+    placed = pd.concat([clean.assign(contended=False), only_contended.assign(contended=True)],
+                       ignore_index=True)
     if placed.empty:
         return Among(placed, registry, "no pair of this run has an ok training figure to compare")
-    return Among(placed, registry)
+    return Among(placed.sort_values(KEY, kind="stable").reset_index(drop=True), registry)
 
 
 def ratio_text(value: float) -> str:
@@ -66,7 +75,7 @@ def table(found: Among) -> pd.DataFrame:
     out = pd.DataFrame({
         "pair": [_pair(r) for _, r in placed.iterrows()],
         "training images/s here": placed["train_img_s"].round(1),
-        "rank": [f"{int(r['rank'])} of {int(r['of'])}" for _, r in placed.iterrows()],
+        "rank": [_rank(r) for _, r in placed.iterrows()],
     })
     for label in [c for c in placed.columns if c not in FIXED]:
         out[f"vs {label}"] = placed[label].map(ratio_text)
@@ -85,10 +94,18 @@ def lines(found: Among) -> list[str]:
            *[f"  {i}: {label}{DERIVED if label in derived else ''}" for i, label in enumerate(labels, 1)],
            f"  {'pair':<{width}}  {'rank':<8}" + "".join(f"{i:>7}" for i in range(1, len(labels) + 1))]
     for pair, (_, row) in zip(pairs, found.placed.iterrows(), strict=True):
-        rank = f"{int(row['rank'])} of {int(row['of'])}"
         ratios = "".join(f"{ratio_text(row[label]) or '-':>7}" for label in labels)
-        out.append(f"  {pair:<{width}}  {rank:<8}{ratios}")
+        out.append(f"  {pair:<{width}}  {_rank(row, mark=False):<8}{ratios}"
+                   + (CONTENDED if row["contended"] else ""))
+    if found.placed["contended"].any():
+        out.append("  (contended): every figure of that pair here ran beside other busy programs; it may "
+                   "read low")
     return out
+
+
+def _rank(row: pd.Series, mark: bool = True) -> str:
+    """'2 of 3', with ' (contended)' when the pair's figures here all ran beside other busy programs."""
+    return f"{int(row['rank'])} of {int(row['of'])}" + (CONTENDED if mark and row["contended"] else "")
 
 
 def gpu_sentences(found: Among) -> list[str]:

@@ -69,7 +69,8 @@ def setting_words(row: pd.Series) -> str:
     strategy = row.get("strategy")
     if isinstance(strategy, str) and strategy != "none":
         batch += f" per replica x {int(row['replicas'])} replicas ({strategy})"
-    threads = "default threads" if str(row["threads"]) == "auto" else f"{row['threads']} threads"
+    named = {"auto": "default threads", "1": "1 thread"}
+    threads = named.get(str(row["threads"]), f"{row['threads']} threads")
     pipeline = "data in memory" if row["pipeline"] == "memory" else f"the {row['pipeline']} input pipeline"
     parts = [batch, str(row["precision"]), threads, pipeline]
     if row.get("jit_compile") is True:

@@ -51,6 +51,15 @@ def test_rank_and_ratio_to_each_registry_machine(this_run, registry):
     assert (table["vs Slow box"], table["vs GPU box"]) == ("2.0x", "0.05x")
 
 
+def test_a_pair_measured_only_beside_busy_programs_is_placed_and_says_so(tmp_path, registry, monkeypatch):
+    monkeypatch.setattr(estimate, "recipe_of", lambda model: (10, 0.2))
+    run = write_run(tmp_path / "busy", [record("m", 2000.0, contended=True, others_cpu_cores=1.2)])
+    found = among.place_run(run, registry)
+    assert among.table(found).loc[0, "rank"] == "2 of 3 (contended)"
+    lines = among.lines(found)
+    assert lines[-2].endswith("0.05x   2.0x (contended)") and "may read low" in lines[-1]
+
+
 def test_terminal_lines_number_the_machines_and_fit_100_columns(this_run, registry):
     lines = among.lines(among.place_run(this_run, registry))
     assert lines[0].startswith("This machine among others")
