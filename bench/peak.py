@@ -88,3 +88,19 @@ def device_peaks(info: dict[str, Any]) -> dict[str, Any]:
     for i in range(tf_gpus, info["backend_gpus"].get("torch", 0)):
         peaks[f"gpu:{i}"], source[f"gpu:{i}"] = torch_peak_gflop_s(f"cuda:{i}"), "torch"
     return {"peak_gflop_s": peaks, "peak_source": source}
+
+
+DRIFT_FRACTION = 0.10  # a device whose end peak differs from its start peak by more: the run is drifting
+
+
+def drifting(start: dict[str, Any], end: dict[str, Any]) -> bool | None:
+    """True when any device measured at both ends of a run (env.json's peak_gflop_s and peak_gflop_s_end)
+    has peaks more than 10% apart, relative to the start's; None when no device has both."""
+    changes = [abs(end[d] - start[d]) / start[d] for d in start.keys() & end.keys()
+               if _positive(start[d]) and _positive(end[d])]
+    return any(c > DRIFT_FRACTION for c in changes) if changes else None
+
+
+def _positive(value: Any) -> bool:
+    """A usable peak: a positive finite number (env.json may come from another machine)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < float("inf")

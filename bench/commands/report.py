@@ -25,8 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Write the outputs and print where they are (matplotlib/pandas imported only here)."""
+    """Write the outputs, print the report's leading sentences and where the files are (matplotlib/pandas
+    imported only here)."""
     from bench.report.cost import parse_price, save_price
+    from bench.report.headline import terminal_lines
     from bench.report.load import load_run
     from bench.report.make import make_report
 
@@ -40,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         f"{len(report.run.df)} cells on {report.run.machine}; {drawn} charts drawn, "
         f"{len(report.charts) - drawn} skipped"
     )
+    for line in terminal_lines(report.run, report.placed):
+        print(line)
     for note in report.run.notes:
         print(f"note: {note}")
     for path in (report.html, report.markdown, report.csv):

@@ -112,6 +112,14 @@ MEASUREMENT_FIELDS: dict[str, str] = {
     "throttled": "true when a clock fell more than 10% during timing or NVML reported a slowdown; null when "
                  "no clock could be read (see unavailable)",
     "throttle_reason": "what throttled, one line (null when not throttled)",
+    # other processes on the machine while the cell ran (bench.launch.contention)
+    "others_cpu_s": "CPU seconds other processes used while the cell ran: the whole system's busy CPU time "
+                    "(psutil; a virtual machine's steal time included) minus the cell's own process tree "
+                    "and the runner's process; null where the OS cannot tell (see unavailable)",
+    "others_cpu_cores": "others_cpu_s per second of the cell's wall_s: 1 = other processes kept one core "
+                        "busy the whole time",
+    "contended": "true when others_cpu_cores > 0.5: other processes used more than half a core while the "
+                 "cell ran, so its figures may read low",
     "train_gflop_s": "achieved training GFLOP/s (train_flops_per_image x train_img_s)",
     "peak_gflop_s": "measured float32 GEMM peak of the device, GFLOP/s",
     "peak_fraction": "train_gflop_s / peak_gflop_s",
@@ -177,7 +185,7 @@ NUMERIC_FIELDS: tuple[str, ...] = (
     "time_to_target_s", "test_accuracy", "test_loss", "macro_precision", "macro_recall", "macro_f1",
     "weighted_precision", "weighted_recall", "weighted_f1", "full_epoch_examples", "train_examples",
     "num_classes", "energy_window_s", "energy_j", "cpu_energy_j", "gpu_energy_j", "train_j_per_img",
-    "train_img_per_kwh",
+    "train_img_per_kwh", "others_cpu_s", "others_cpu_cores",
 )
 
 # Accuracy measurements: never shown for synthetic data (the report also scrubs them on load).

@@ -20,7 +20,7 @@ from bench import outcome
 from bench.config.cell import Cell
 from bench.config.matrix import Machine, Planned
 from bench.errors import UserError
-from bench.launch import maxbatch, processes, progress, workers
+from bench.launch import contention, maxbatch, processes, progress, workers
 from bench.launch.datacheck import DATA_SKIP_PREFIX
 from bench.launch.predict import Prediction
 from bench.launch.pruning import Planner
@@ -129,6 +129,7 @@ def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: i
     resumable)."""
     console = console or Console(stderr=True)
     counts: dict[str, int] = {}
+    began = time.perf_counter()
     console.print(progress.intro_line(run_dir, cells, total), markup=False, highlight=False)
     with pending.Appender(run_dir) as appender, progress.RunProgress(console, planner, cells) as bar:
         for i, p in enumerate(cells):
@@ -159,6 +160,8 @@ def run_cells(run_dir: Path, cells: list[Planned], env: dict[str, Any], total: i
             bar.console.print(summary_line(record), markup=False, highlight=False)
             bar.end_cell(p)
         bar.finish()
+    if any(s not in ("skipped", "pruned") for s in counts):  # a process ran: measure the GEMM peak again
+        contention.record_end_peaks(run_dir, probe_env, time.perf_counter() - began)
     return counts
 
 
@@ -184,6 +187,7 @@ def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
     if cell.strategy == "multiworker":
         return workers.run_cell(cell, run_dir, env)
     log_path = run_dir / "logs" / f"{cell.cell_id}.log"
+    window = contention.start()
     started, t0 = utc_now(), time.perf_counter()
     timed_out = False
     proc = spawn_child(cell, log_path)
@@ -197,6 +201,7 @@ def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
         kill(proc)
         raise
     wall_s = time.perf_counter() - t0
+    others = contention.fields(window, wall_s)  # the child and its tree are reaped by now
     tail = log_tail(log_path)
     child = parse_child_output(out)
     if timed_out:
@@ -207,6 +212,6 @@ def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
         child = {}
     else:
         status, reason = child.pop("status"), child.pop("reason")
-    return cell_record(cell, status, reason, child, started, wall_s, tail, env)
+    return contention.attach(cell_record(cell, status, reason, child, started, wall_s, tail, env), others)
 
 

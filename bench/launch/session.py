@@ -149,7 +149,13 @@ class RunSession:
         """The end of a run: what the cells ended in, the report, and the exit status as the last line."""
         print(f"finished: {_counts_text(counts)}  ({self.run_dir})")
         if self.options.report:
-            print(f"report: {self._report()}")
+            lines, html = self._summary_and_report()
+            print("\n".join(lines))
+            print(f"report: {html}")
+        else:
+            from bench.report.headline import end_of_run_lines
+
+            print("\n".join(end_of_run_lines(self.run_dir)))
         end = ending(counts, self.command("--retry", "failed"))
         print(f"exit status {end.status}: {end.why}")
         return end.status
@@ -159,3 +165,12 @@ class RunSession:
         from bench.report.make import make_report
 
         return make_report(self.run_dir).html
+
+    def _summary_and_report(self) -> tuple[list[str], Path]:
+        """Write the report, and the plain sentences that lead it with this machine's place among the
+        registry's (bench.report.headline), for the terminal."""
+        from bench.report.headline import terminal_lines
+        from bench.report.make import make_report
+
+        report = make_report(self.run_dir)
+        return terminal_lines(report.run, report.placed), report.html

@@ -39,7 +39,7 @@ from typing import Any
 from bench import outcome
 from bench.config.cell import Cell
 from bench.errors import UserError
-from bench.launch import processes
+from bench.launch import contention, processes
 from bench.launch.spawn import (
     cell_record,
     kill,
@@ -268,18 +268,19 @@ def run_cell(cell: Cell, run_dir: Path, env: dict[str, Any]) -> dict[str, Any]:
     if config is not None:
         indices = [task_index(config)]
         logs = [log_path(run_dir, cell, i) for i in indices]
-        started, t0 = utc_now(), time.perf_counter()
+        window, started, t0 = contention.start(), utc_now(), time.perf_counter()
         ended, timed_out = _run_workers(cell, logs, indices, [None])
-        record = _record(cell, ended, timed_out, indices, cluster_workers(config), logs, started,
-                         time.perf_counter() - t0, env)
-        return record | {"worker_network": USER_CLUSTER}
+        wall_s = time.perf_counter() - t0
+        record = _record(cell, ended, timed_out, indices, cluster_workers(config), logs, started, wall_s, env)
+        return contention.attach(record, contention.fields(window, wall_s)) | {"worker_network": USER_CLUSTER}
     indices = list(range(cell.replicas))
     logs = [log_path(run_dir, cell, i) for i in indices]
     with local_network(cell.replicas) as (ports, wrap, network):
-        started, t0 = utc_now(), time.perf_counter()
+        window, started, t0 = contention.start(), utc_now(), time.perf_counter()
         ended, timed_out = _run_workers(cell, logs, indices, [tf_config(ports, i) for i in indices], wrap)
-        record = _record(cell, ended, timed_out, indices, cell.replicas, logs, started,
-                         time.perf_counter() - t0, env)
+        wall_s = time.perf_counter() - t0
+        record = _record(cell, ended, timed_out, indices, cell.replicas, logs, started, wall_s, env)
+        record = contention.attach(record, contention.fields(window, wall_s))  # every worker reaped
     return record | {"worker_network": network}
 
 

@@ -15,7 +15,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from bench.report.backend_charts import backend_comparison
 from bench.report.chart import Chart, log_if_spread, ok_rows, pair_label, plt, save_chart, slug
 from bench.report.energy_charts import energy_per_image
-from bench.report.estimate import SEED_MACHINE, estimates, human_seconds
+from bench.report.estimate import SEED_MACHINE, STUDENT_DESKTOP, estimates, human_seconds
 from bench.report.machines import machine_speed
 from bench.report.numbers import number, ratio
 from bench.report.scaling_charts import scaling as scaling_chart
@@ -567,12 +567,12 @@ def peak_fraction(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
 
 
 def full_training_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
-    """Estimated full-training time per pair and device, next to the seed's own figures."""
+    """Estimated full-training time per pair and device (bench.report.estimate), next to the student's own."""
     caption = (
         "Estimate = epochs x (full-epoch images / best measured training images/s + validation "
-        "images / inference images/s), at the epochs the seed trained (DenseNet121: 38, stopped early) "
-        "where the seed has a time, else the recipe's; excludes compile and loading. Hatched grey bars: "
-        f"the seed's own trainings ({SEED_MACHINE})."
+        "images / inference images/s), at the epochs the student trained the pair (DenseNet121: 38, stopped "
+        "early) where she trained it, else the recipe's; excludes compile and loading. Hatched grey bars: "
+        f"the student's own trainings on {STUDENT_DESKTOP}."
     )
     est, notes = estimates(df)
     if est.empty:
@@ -587,11 +587,9 @@ def full_training_time(df: pd.DataFrame, out_dir: Path) -> list[Chart]:
             colors.append("lightgrey")
             hatches.append("//")
         for _, r in group.iterrows():
-            like_seed = r["seed_epochs"] == r["seed_epochs"] and r["seed_epochs"] is not None
-            epochs = int(r["seed_epochs"]) if like_seed else int(r["epochs"])
             synthetic = " (synthetic data)" if r["synthetic"] else ""
-            labels.append(f"{pair} — {r['device']}, {epochs} epochs{synthetic}")
-            values.append(r["seed_epochs_estimate_s"] if like_seed else r["estimate_s"])
+            labels.append(f"{pair} — {r['device']}, {int(r['epochs'])} epochs{synthetic}")
+            values.append(r["estimate_s"])
             colors.append("tab:blue")
             hatches.append("")
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(labels) + 1.8))

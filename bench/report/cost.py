@@ -1,7 +1,7 @@
 """Energy per cell and the electricity cost of one full training per pair (--price-per-kwh).
 
 cost = train_j_per_img x images of one full training / 3.6e6 x price per kWh, where one full training
-is full_epoch_examples x the recipe's epochs (as in bench/report/estimate.py). The price given to
+is full_epoch_examples x the epochs of bench/report/estimate.py's one estimate. The price given to
 `bench run` or `bench report` is kept in RUN_DIR/pricing.json so later reports use it too.
 """
 
@@ -17,7 +17,7 @@ import pandas as pd
 
 from bench import atomic
 from bench.errors import UserError
-from bench.report.estimate import full_epoch_examples, recipe_of, setting_text
+from bench.report.estimate import full_epoch_examples, setting_text, training_of
 from bench.report.numbers import number
 
 PRICING = "pricing.json"
@@ -121,17 +121,17 @@ def cost_table(df: pd.DataFrame, price: float) -> tuple[pd.DataFrame, list[str]]
     metered = _metered(df)
     for (pair, device), group in metered.groupby(["pair", "device"], sort=True):
         best = group.loc[group["train_j_per_img"].idxmin()]
-        recipe, examples = recipe_of(str(best["model"])), full_epoch_examples(best)
-        if isinstance(recipe, str) or examples is None:
-            why = recipe if isinstance(recipe, str) else "full_epoch_examples unknown"
+        training, examples = training_of(str(best["data"]), str(best["model"])), full_epoch_examples(best)
+        if isinstance(training, str) or examples is None:
+            why = training if isinstance(training, str) else "full_epoch_examples unknown"
             notes.append(f"{pair} on {device}: no full-training cost ({why})")
             continue
-        images = recipe[0] * examples
+        images = training.epochs * examples
         kwh = best["train_j_per_img"] * images / J_PER_KWH
         rows.append({
             "pair": pair + (" (synthetic data)" if best["synthetic"] else ""), "device": device,
             "J/img": best["train_j_per_img"], "measured over": WINDOW.get(best["mode"], best["mode"]),
-            "full training images": images, "kWh": kwh, "cost": kwh * price,
+            "epochs": training.epochs, "full training images": images, "kWh": kwh, "cost": kwh * price,
             "setting": setting_text(best), "cell": best["cell_id"],
         })
     return pd.DataFrame(rows), notes

@@ -1,24 +1,48 @@
-"""Estimated time of a full training per pair and device, from measured throughput and the recipe.
+"""The one full-training estimate of a pair on a device, used by every table, chart and summary.
 
-estimate = epochs x (full_epoch_examples / train_img_s + validation_examples / infer_img_s), with
-epochs and the validation split from the model's recipe (models.registry); next to the seed's own
-times, the same estimate at the epochs the seed actually trained (SEED_EPOCHS). It is an upper bound
-when early stopping ends the training sooner, and it leaves out compile time and data loading.
+epochs = the epochs the student trained the pair where she trained it (SEED_EPOCHS: DenseNet121 stopped
+early at 38 of its recipe's 50), else the model's recipe (models.registry); time = epochs x
+(full_epoch_examples / train_img_s + validation examples / infer_img_s), from the pair's fastest measured
+training setting on that device, the validation split from the recipe. It leaves out compile time and
+data loading, and a training that early stopping ends sooner takes less.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 
 from bench.errors import UserError
 from bench.report.seed_reference import EPOCHS, TRAIN_TIME_S
 
-# The seed's own full trainings on an 8-core desktop CPU, seconds (bench/report/seed_reference.py).
+# The student's own full trainings (the report this project grew from), seconds.
 SEED_FIGURES_S: dict[tuple[str, str], float] = TRAIN_TIME_S
-SEED_MACHINE = "seed: 8-core desktop CPU"
+STUDENT_DESKTOP = "the student's desktop (Ryzen 7 7800X3D, 8 cores, CPU only)"
+SEED_MACHINE = "student's desktop (Ryzen 7 7800X3D CPU)"  # the chart's bar label
 # Epochs those trainings ran: the recipe's maximum except DenseNet121, which early stopping ended at
-# epoch 38 (of 50). Estimates put next to the seed's times use these, like for like.
+# epoch 38 (of 50).
 SEED_EPOCHS: dict[tuple[str, str], int] = EPOCHS
+STUDENT, RECIPE = "the student's", "the recipe's"  # where a full training's epochs come from
+
+
+@dataclass(frozen=True)
+class Training:
+    """What one full training of a pair is: its epochs (and where they come from) and validation split."""
+
+    epochs: int
+    epochs_from: str
+    validation_split: float
+
+
+def training_of(data: str, model: str) -> Training | str:
+    """The pair's full training, or why it is not known (the model's recipe is unknown)."""
+    recipe = recipe_of(model)
+    if isinstance(recipe, str):
+        return recipe
+    epochs, split = recipe
+    seed = SEED_EPOCHS.get((data, model))
+    return Training(seed, STUDENT, split) if seed is not None else Training(epochs, RECIPE, split)
 
 
 def recipe_of(model: str) -> tuple[int, float] | str:
@@ -47,60 +71,45 @@ def full_epoch_examples(row: pd.Series) -> int | None:
     return int(spec.full_epoch_examples) if spec is not None else None
 
 
+COLUMNS = ("pair", "data", "model", "device", "synthetic", "train_img_s", "infer_img_s", "epochs",
+           "epochs_from", "examples", "validation_examples", "estimate_s", "seed_s", "contended", "setting")
+
+
 def estimates(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """One row per (pair, device): fastest measured training setting and the full-training estimate."""
-    columns = [
-        "pair",
-        "data",
-        "model",
-        "device",
-        "synthetic",
-        "train_img_s",
-        "infer_img_s",
-        "epochs",
-        "examples",
-        "estimate_s",
-        "seed_s",
-        "seed_epochs",
-        "seed_epochs_estimate_s",
-        "setting",
-    ]
+    """One row per (pair, device): the fastest measured training setting and the full-training estimate
+    (estimate_s, at `epochs`), with the student's own time where she trained the pair (seed_s)."""
     ok = df[(df["status"] == "ok") & (df["mode"] == "throughput") & df["train_img_s"].notna()]
     rows, notes = [], []
-    recipes: dict[str, tuple[int, float] | str] = {}
     for (pair, device), group in ok.groupby(["pair", "device"], sort=True):
         best = group.loc[group["train_img_s"].idxmax()]
-        recipe = recipes.setdefault(str(best["model"]), recipe_of(str(best["model"])))
-        examples = full_epoch_examples(best)
-        if isinstance(recipe, str) or examples is None:
-            why = recipe if isinstance(recipe, str) else "full_epoch_examples unknown"
+        data, model = str(best["data"]), str(best["model"])
+        training, examples = training_of(data, model), full_epoch_examples(best)
+        if isinstance(training, str) or examples is None:
+            why = training if isinstance(training, str) else "full_epoch_examples unknown"
             notes.append(f"{pair} on {device}: no full-training estimate ({why})")
             continue
-        epochs, val_split = recipe
-        val_examples = examples * val_split / (1 - val_split)
+        val_examples = examples * training.validation_split / (1 - training.validation_split)
         per_epoch = examples / best["train_img_s"]
         if best["infer_img_s"] == best["infer_img_s"] and best["infer_img_s"]:
             per_epoch += val_examples / best["infer_img_s"]
-        seed_epochs = SEED_EPOCHS.get((best["data"], best["model"]))
-        rows.append(
-            {
-                "pair": pair,
-                "data": best["data"],
-                "model": best["model"],
-                "device": device,
-                "synthetic": bool(best["synthetic"]),
-                "train_img_s": best["train_img_s"],
-                "infer_img_s": best["infer_img_s"],
-                "epochs": epochs,
-                "examples": examples,
-                "estimate_s": epochs * per_epoch,
-                "seed_s": SEED_FIGURES_S.get((best["data"], best["model"])),
-                "seed_epochs": seed_epochs,
-                "seed_epochs_estimate_s": None if seed_epochs is None else seed_epochs * per_epoch,
-                "setting": setting_text(best),
-            }
-        )
-    return pd.DataFrame(rows, columns=columns), notes
+        elif val_examples:
+            notes.append(f"{pair} on {device}: the estimate leaves out validation (its fastest training "
+                         "setting measured no inference)")
+        rows.append({
+            "pair": pair, "data": data, "model": model, "device": device,
+            "synthetic": bool(best["synthetic"]), "train_img_s": best["train_img_s"],
+            "infer_img_s": best["infer_img_s"], "epochs": training.epochs,
+            "epochs_from": training.epochs_from, "examples": examples,
+            "validation_examples": round(val_examples), "estimate_s": training.epochs * per_epoch,
+            "seed_s": SEED_FIGURES_S.get((data, model)), "contended": best.get("contended") == True,  # noqa: E712
+            "setting": setting_text(best),
+        })
+    return pd.DataFrame(rows, columns=list(COLUMNS)), notes
+
+
+def estimate_text(seconds: float, epochs: int) -> str:
+    """'29.7 h at 38 epochs': the estimate always with its epochs."""
+    return f"{human_seconds(seconds)} at {epochs:,} epochs"
 
 
 def setting_text(row: pd.Series) -> str:

@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from bench import atomic
-from bench.report import machines
+from bench.report import among as others
+from bench.report import headline as lead
+from bench.report import machines, noise
 from bench.report.chart import Chart
 from bench.report.compare import side_by_side
 from bench.report.cost import ABOUT, NO_PRICE, EnergySection
@@ -30,7 +32,7 @@ figure{margin:1rem 0 2rem} figure img{max-width:100%;height:auto;border:1px soli
 figcaption{color:#444;font-size:.9rem} table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
 th,td{border:1px solid #ccc;padding:.2rem .45rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3} pre{background:#f6f6f6;padding:.6rem;overflow-x:auto}
-.skipped li{color:#666} .wide{overflow-x:auto}
+.skipped li{color:#666} .wide{overflow-x:auto} .lead p{margin:.35rem 0;font-size:1.05rem}
 """
 
 
@@ -93,6 +95,15 @@ def _machines_html(run: Run) -> str:
     return f"<h2>Which machine for which pair</h2><p>{escape(machines.ABOUT)}</p>{table_html(table, '')}"
 
 
+def _among_html(found: others.Among | None) -> str:
+    """'This machine among others': rank and ratios per pair, or why there are none."""
+    if found is None:
+        return ""
+    why = f"No comparison: {found.why_none}." if found.why_none else "No comparison."
+    return (f"<h2>This machine among others</h2><p>{escape(others.ABOUT)}</p>"
+            f"{table_html(others.table(found), why)}")
+
+
 def _energy_html(energy: EnergySection | None) -> str:
     """The energy and cost section: per-cell energy (or why none), and the cost table with a price."""
     if energy is None:
@@ -142,13 +153,16 @@ def render(
     energy: EnergySection | None = None,
     seed: str = "",
     plan: pd.DataFrame | None = None,
+    among: others.Among | None = None,
 ) -> str:
     """The whole report page as one HTML string; ``seed`` is the seed-tables section's HTML, ``plan``
-    the plan-against-actual table (bench.report.plan_actual)."""
+    the plan-against-actual table (bench.report.plan_actual), ``among`` this machine's place among the
+    registry's (bench.report.among)."""
     ok = int((run.df["status"] == "ok").sum())
     failed, pruned = pruned_apart(problems)
     planned = f" of {run.planned_cells} planned" if run.planned_cells else ""
-    notes = "".join(f'<p class="note">{escape(n)}</p>' for n in run.notes)
+    notes = "".join(f'<p class="note">{escape(n)}</p>' for n in [*noise.notes(run.df, run.env), *run.notes])
+    sentences = "".join(f"<p>{escape(s)}</p>" for s in lead.sentences(run, among))
     env = pd.DataFrame(list(flatten(run.env).items()), columns=["key", "value"])
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -158,8 +172,10 @@ def render(
 <p class="machine">Machine: {escape(run.machine)}. Cells: {len(run.df)} recorded{escape(planned)}, {ok} ok,
 {int(run.df["failed"].sum())} failed, {int((run.df["status"] == "skipped").sum())} skipped,
 {int((run.df["status"] == "pruned").sum())} pruned.</p>
+<div class="lead">{sentences}</div>
 {notes}
 <h2>Headline answers</h2>{table_html(headline, "No cell has finished ok yet.")}
+{_among_html(among)}
 {_machines_html(run)}
 <h2>Charts</h2>{_charts_section(charts)}
 <h2>Recommendations</h2>

@@ -35,6 +35,7 @@ _VOLATILE_ENV_HINTS = (
     "version",
     "packages",
     "peak",
+    "drifting",  # measured at the run's end: the same machine may drift one run and not the next
     "env.",
 )
 

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from bench import atomic
-from bench.report import charts, cost, html, plan_actual, recommend, seed_tables, summary, tables
+from bench.report import among, charts, cost, html, plan_actual, recommend, seed_tables, summary, tables
 from bench.report.load import Run, load_run
 
 OUTPUTS = ("report.html", "summary.md", "results.csv")
@@ -37,6 +37,7 @@ class Report:
     csv: Path
     charts: list[charts.Chart]
     energy: cost.EnergySection | None = None
+    placed: among.Among | None = None  # this machine among the registry's
 
 
 def make_report(run_dir: Path | str, budget_s: float | None = None) -> Report:
@@ -98,17 +99,19 @@ def _write(run: Run, folder: Path, budget_s: float | None) -> Report:
     bad = tables.problems(run.df)
     seed = seed_tables.seed_section(run.df)
     plan = plan_actual.plan_actual(run.df)
+    found = among.place_run(run.path)  # this machine among the registry's (results/machines)
     page = html.render(run, drawn, head, recs, bad, tables.per_class_tables(run.df), energy,
-                       seed=seed_tables.to_html(seed), plan=plan)
+                       seed=seed_tables.to_html(seed), plan=plan, among=found)
     page_path = atomic.write_text(folder / "report.html", page, errors="backslashreplace")
     return Report(
         run,
         page_path,
         summary.write_markdown(run, head, recs, bad, energy, seed=seed_tables.to_markdown(seed), plan=plan,
-                               folder=folder),
+                               among=found, folder=folder),
         summary.write_csv(run, folder=folder),
         drawn,
         energy,
+        found,
     )
 
 

@@ -14,7 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from bench import atomic
-from bench.report import machines
+from bench.report import among as others
+from bench.report import headline as lead
+from bench.report import machines, noise
 from bench.report.cost import ABOUT, NO_PRICE, EnergySection
 from bench.report.load import Run
 from bench.report.numbers import number
@@ -56,10 +58,11 @@ def md_text(value: object) -> str:
 
 def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problems: pd.DataFrame,
                    energy: EnergySection | None = None, seed: list[str] | None = None,
-                   plan: pd.DataFrame | None = None, folder: Path | None = None) -> Path:
-    """Write summary.md into folder (default RUN_DIR): machine, headline answers, recommendations, energy,
-    the seed's tables (``seed``: that section's parts, Markdown already), skipped and failed cells,
-    pruned cells, plan against actual."""
+                   plan: pd.DataFrame | None = None, among: others.Among | None = None,
+                   folder: Path | None = None) -> Path:
+    """Write summary.md into folder (default RUN_DIR): machine, the leading sentences, headline answers,
+    this machine among others (``among``), recommendations, energy, the seed's tables (``seed``: that
+    section's parts, Markdown already), skipped and failed cells, pruned cells, plan against actual."""
     done = int((run.df["status"] == "ok").sum())
     failed, pruned = pruned_apart(problems)
     parts = [
@@ -67,9 +70,11 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
         f"Machine: {md_text(run.machine)}",
         f"Cells: {len(run.df)} recorded, {done} ok, {len(pruned)} pruned"
         + (f", {run.planned_cells} planned" if run.planned_cells else ""),
-        *[f"- note: {md_text(n)}" for n in run.notes],
+        *[md_text(s) for s in lead.sentences(run, among)],
+        *[f"- note: {md_text(n)}" for n in [*noise.notes(run.df, run.env), *run.notes]],
         "## Headline answers",
         _md(headline),
+        *_among_md(among),
         *_machines_md(run.df),
         "## Recommendations (gain over the seed's default: batch 32, float32, threads auto)",
         _md(readable(recs)),
@@ -91,6 +96,15 @@ def _machines_md(df: pd.DataFrame) -> list[str]:
     """The 'which machine for which pair' section of a several-machine run (bench run --cluster)."""
     table = machines.which_machine(df)
     return [] if table.empty else ["## Which machine for which pair", machines.ABOUT, _md(table)]
+
+
+def _among_md(found: others.Among | None) -> list[str]:
+    """'This machine among others': rank and ratios per pair, or why there are none."""
+    if found is None:
+        return []
+    table = others.table(found)
+    body = _md(table) if not table.empty else f"_No comparison: {md_text(found.why_none or 'nothing to compare')}._"
+    return ["## This machine among others", others.ABOUT, body]
 
 
 def _energy_md(energy: EnergySection) -> list[str]:

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from bench.report.estimate import estimates, human_seconds, setting_text
+from bench.report.estimate import estimate_text, estimates, setting_text
 
 METRICS = ("precision", "recall", "f1", "support")
 
@@ -35,7 +35,8 @@ def _headline(df: pd.DataFrame) -> pd.DataFrame:
             row[f"best {name} images/s"] = math.nan if best is None else round(float(best[col]), 1)
             row[f"{name} setting"] = "" if best is None else setting_text(best) + _unsure(best)
         key = (pair, device)
-        row["full training (est.)"] = human_seconds(est.loc[key, "estimate_s"]) if key in est.index else "n/a"
+        row["full training (est.)"] = (estimate_text(est.loc[key, "estimate_s"], int(est.loc[key, "epochs"]))
+                                       if key in est.index else "n/a")
         real = cells[~cells["synthetic"] & cells["test_accuracy"].notna()]
         row["best test accuracy"] = math.nan if real.empty else round(float(real["test_accuracy"].max()), 4)
         row["peak RSS MB (min-max)"] = _range(cells["peak_rss_mb"])
@@ -45,8 +46,8 @@ def _headline(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _unsure(cell: pd.Series) -> str:
-    """' (unstable)' / ' (throttled)' after a setting whose figure is not sure."""
-    marks = [m for m in ("unstable", "throttled") if cell.get(m) == True]  # noqa: E712 (NaN when absent)
+    """' (unstable)' / ' (throttled)' / ' (contended)' after a setting whose figure is not sure."""
+    marks = [m for m in ("unstable", "throttled", "contended") if cell.get(m) == True]  # noqa: E712 (NaN: absent)
     return f" ({', '.join(marks)})" if marks else ""
 
 
@@ -70,9 +71,12 @@ def problems(df: pd.DataFrame) -> pd.DataFrame:
         "threads",
         "pipeline",
         *(["machine"] if df["machine"].notna().any() else []),  # bench run --cluster
+        *(["contended"] if df["contended"].notna().any() else []),  # others used > half a core meanwhile
         "reason",
     ]
     bad = bad[cols].astype(object).assign(batch_size=bad["batch_size"].astype("Int64").astype(object))
+    if "contended" in bad.columns:
+        bad["contended"] = bad["contended"].map(lambda v: "yes" if v == True else "")  # noqa: E712
     return bad.where(bad.notna(), "").astype(str).reset_index(drop=True)
 
 

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench.report import estimate
-from bench.report.chart import log_if_spread
+from bench.report import charts, estimate, tables
+from bench.report.chart import Chart, log_if_spread
 from bench.report.charts import draw_all, pareto_front
-from bench.report.load import load_run
+from bench.report.load import load_run, to_frame
 
 EXPECTED = {
     "full_training",
@@ -74,11 +74,50 @@ def test_full_training_estimate_follows_the_formula(make_run, monkeypatch):
     tp = df[(df["pair"] == "mnist/mnist_cnn") & (df["mode"] == "throughput") & (df["status"] == "ok")]
     best = tp.loc[tp["train_img_s"].idxmax()]
     n = best["full_epoch_examples"]
-    expected = 7 * (n / best["train_img_s"] + n * 0.25 / best["infer_img_s"])
-    assert est.loc["mnist/mnist_cnn", "estimate_s"] == pytest.approx(expected)
-    assert est.loc["mnist/mnist_cnn", "seed_s"] == estimate.SEED_FIGURES_S[("mnist", "mnist_cnn")]
-    # next to the seed's time: the estimate at the seed's own epochs (5 for mnist_cnn), not the recipe's 7
-    assert est.loc["mnist/mnist_cnn", "seed_epochs_estimate_s"] == pytest.approx(expected * 5 / 7)
+    # the student trained MNIST for 5 epochs: her epochs, not the recipe's 7, and the recipe's split
+    expected = 5 * (n / best["train_img_s"] + n * 0.25 / best["infer_img_s"])
+    row = est.loc["mnist/mnist_cnn"]
+    assert row["estimate_s"] == pytest.approx(expected)
+    assert (row["epochs"], row["epochs_from"]) == (5, estimate.STUDENT)
+    assert row["seed_s"] == estimate.SEED_FIGURES_S[("mnist", "mnist_cnn")]
+
+
+def test_a_pair_the_student_never_trained_uses_the_recipes_epochs(make_run, throughput, monkeypatch):
+    monkeypatch.setattr(estimate, "recipe_of", lambda model: (7, 0.2))
+    df = load_run(make_run([throughput("c", 100.0, model="cifar_cnn", dataset="digits")])).df
+    row = estimate.estimates(df)[0].iloc[0]
+    assert (row["epochs"], row["epochs_from"]) == (7, estimate.RECIPE) and row["seed_s"] is None
+
+
+def test_the_headline_table_and_the_chart_give_the_same_estimate(monkeypatch, tmp_path):
+    """DenseNet121 at the student's 38 epochs in both (the table once said 1.6 d at 50, the chart 29.7 h)."""
+    monkeypatch.setattr(estimate, "recipe_of", lambda model: (50, 0.2))
+    records = [_densenet("dn-b16", 3.0, batch_size=16), _densenet("dn-b32", 3.4, batch_size=32)]
+    df = to_frame(records, [])
+    shown: dict[str, list[str]] = {}
+
+    def capture(fig, out_dir, name, title, caption):
+        shown[name] = [t.get_text().strip() for t in fig.axes[0].texts]
+        return Chart(name, title, caption)
+
+    monkeypatch.setattr(charts, "save_chart", capture)
+    charts.full_training_time(df, tmp_path)
+    table = tables.headline(df).set_index("device")
+    row = estimate.estimates(df)[0].iloc[0]
+    assert row["epochs"] == 38
+    figure = estimate.human_seconds(row["estimate_s"])
+    assert table.loc["cpu", "full training (est.)"] == f"{figure} at 38 epochs"
+    assert figure in shown["full_training"]  # the bar's label
+    student = estimate.SEED_FIGURES_S[("galaxy10", "densenet121")]
+    assert shown["full_training"][0] == estimate.human_seconds(student)  # the student's own bar first
+
+
+def _densenet(cell_id: str, img_s: float, **fields: object) -> dict:
+    """A made-up ok throughput record of DenseNet121 on the real Galaxy10 DECaLS."""
+    return {"cell_id": cell_id, "status": "ok", "dataset": "galaxy10", "model": "densenet121",
+            "device": "cpu", "mode": "throughput", "threads": "auto", "precision": "float32",
+            "pipeline": "memory", "synthetic": False, "full_epoch_examples": 14188, "train_img_s": img_s,
+            "infer_img_s": 3 * img_s, **fields}
 
 
 def test_densenet_is_compared_at_the_38_epochs_the_seed_trained():

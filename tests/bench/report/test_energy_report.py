@@ -12,7 +12,7 @@ import pytest
 
 from bench.cli import main
 from bench.errors import UserError
-from bench.report import cost
+from bench.report import cost, estimate
 from bench.report.energy_charts import energy_per_image
 from bench.report.load import load_run
 
@@ -79,20 +79,22 @@ def test_per_cell_energy_table(energy_run):
 
 
 def test_cost_of_one_full_training(energy_run, monkeypatch):
-    monkeypatch.setattr(cost, "recipe_of", lambda model: RECIPE)
+    monkeypatch.setattr(estimate, "recipe_of", lambda model: RECIPE)
     table, notes = cost.cost_table(load_run(energy_run).df, price=0.31)
     assert notes == []
     rows = table.set_index("pair")
     mnist = rows.loc["mnist/mnist_cnn"]
     assert mnist["cell"] == "e-b64" and mnist["J/img"] == 0.2  # the pair's lowest energy per image
-    assert mnist["full training images"] == 12 * 48000
-    assert mnist["kWh"] == pytest.approx(0.2 * 12 * 48000 / 3.6e6)
-    assert mnist["cost"] == pytest.approx(0.2 * 12 * 48000 / 3.6e6 * 0.31)
-    assert rows.loc["galaxy10/densenet121", "cost"] == pytest.approx(40.0 * 12 * 11350 / 3.6e6 * 0.31)
+    # one full training = the estimate's epochs: the student's (5 for MNIST, 38 for DenseNet121), not the
+    # made-up recipe's 12
+    assert mnist["epochs"] == 5 and mnist["full training images"] == 5 * 48000
+    assert mnist["kWh"] == pytest.approx(0.2 * 5 * 48000 / 3.6e6)
+    assert mnist["cost"] == pytest.approx(0.2 * 5 * 48000 / 3.6e6 * 0.31)
+    assert rows.loc["galaxy10/densenet121", "cost"] == pytest.approx(40.0 * 38 * 11350 / 3.6e6 * 0.31)
 
 
 def test_cost_notes_a_pair_whose_recipe_is_unknown(energy_run, monkeypatch):
-    monkeypatch.setattr(cost, "recipe_of", lambda model: "unknown model (test)")
+    monkeypatch.setattr(estimate, "recipe_of", lambda model: "unknown model (test)")
     table, notes = cost.cost_table(load_run(energy_run).df, price=1.0)
     assert table.empty and len(notes) == 2 and all("unknown model (test)" in n for n in notes)
 
@@ -113,13 +115,13 @@ def test_bad_price_on_the_command_line_is_one_line_exit_2(command, energy_run, c
 
 
 def test_price_is_kept_in_the_run_folder_and_reused(energy_run, monkeypatch):
-    monkeypatch.setattr(cost, "recipe_of", lambda model: RECIPE)
+    monkeypatch.setattr(estimate, "recipe_of", lambda model: RECIPE)
     assert main(["report", str(energy_run), "--price-per-kwh", "0.25"]) == 0
     assert json.loads((energy_run / cost.PRICING).read_text()) == {"price_per_kwh": 0.25}
     assert main(["report", str(energy_run)]) == 0  # no flag: the kept price
     summary = (energy_run / "summary.md").read_text()
     page = (energy_run / "report.html").read_text()
-    expected = 0.2 * 12 * 48000 / 3.6e6 * 0.25
+    expected = 0.2 * 5 * 48000 / 3.6e6 * 0.25  # 5 epochs: the student's for MNIST
     for text in (summary, page):
         assert "Cost of one full training at 0.25 per kWh" in text and f"{expected:.4g}" in text
     assert "## Energy and cost" in summary and "e-b64" in summary
