@@ -103,7 +103,8 @@ def _among_md(found: others.Among | None) -> list[str]:
     if found is None:
         return []
     table = others.table(found)
-    body = _md(table) if not table.empty else f"_No comparison: {md_text(found.why_none or 'nothing to compare')}._"
+    why = md_text(found.why_none or "nothing to compare")
+    body = _md(table) if not table.empty else f"_No comparison: {why}._"
     return ["## This machine among others", others.ABOUT, body]
 
 
