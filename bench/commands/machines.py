@@ -51,9 +51,9 @@ def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     console.print(f"{len(entries)} machines: {len(entries) - len(args.paths)} from {args.registry}, "
                   f"{len(args.paths)} given", markup=False)
+    view.print_terminal(table, baseline.label, console)
     for note in notes:
         console.print(f"note: {note}", markup=False)
-    view.print_terminal(table, baseline.label, console)
     if args.csv:
         print(f"wrote {view.write_csv(table, args.csv)}")
     if args.html:

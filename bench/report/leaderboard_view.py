@@ -6,9 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from rich import box
@@ -19,6 +17,7 @@ from rich.text import Text
 from bench import atomic
 from bench.report.estimate import human_seconds
 from bench.report.leaderboard import VS_DERIVED
+from bench.report.numbers import number
 
 CSV_COLUMNS = ["pair", "precision", "data", "machine", "derived", "device", "train_img_s", "setting",
                "infer_img_s", "infer_setting", "epochs", "estimate_s", "memory_mb", "gpu_memory_mb",
@@ -31,18 +30,6 @@ ABOUT = (
     "real data. Derived rows come from a report's wall times, not from measured cells. A machine "
     "without the pair shows a gap."
 )
-
-
-def number(value: Any) -> str:
-    """A number as people write it: 14,400, 53.7, 4.33, 0.0123; '' when there is none."""
-    if value is None or isinstance(value, str):
-        return value or ""
-    value = float(value)
-    if math.isnan(value):
-        return ""
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3g}"
 
 
 def ratio_text(row: pd.Series) -> str:
@@ -77,6 +64,12 @@ def data_text(row: pd.Series) -> str:
     return f"{row.get('data')}{extra}"
 
 
+def short_label(label: str) -> str:
+    """A machine's label up to its first comma ('Intel Xeon (CI)'): the terminal's machine column, whose full
+    labels are listed once under the tables."""
+    return label.split(", ")[0]
+
+
 def terminal_tables(table: pd.DataFrame, baseline: str) -> list[Table]:
     """One rich table per pair: machine, data, training and inference img/s, full training, memory,
     ratio to the baseline, setting and marks (a gap as dashes)."""
@@ -84,7 +77,7 @@ def terminal_tables(table: pd.DataFrame, baseline: str) -> list[Table]:
     for pair, rows in table.groupby("pair", sort=False):
         out = Table(title=Text(str(pair), style="bold"), title_justify="left", box=box.SIMPLE_HEAD,
                     padding=(0, 1), pad_edge=False)
-        out.add_column("machine", min_width=20, max_width=32, overflow="fold")
+        out.add_column("machine", min_width=20, max_width=28, overflow="fold")
         out.add_column("data")
         out.add_column("train/s", justify="right")
         out.add_column("infer/s", justify="right")
@@ -93,7 +86,7 @@ def terminal_tables(table: pd.DataFrame, baseline: str) -> list[Table]:
         out.add_column("vs base", justify="right")
         out.add_column("setting", min_width=8, overflow="fold")
         for _, row in rows.iterrows():
-            label = ("> " if row.get("newest") else "") + str(row["machine"])
+            label = ("> " if row.get("newest") else "") + short_label(str(row["machine"]))
             if row.get("gap"):
                 cells = [label, "", "-", "-", "-", "-", "", marks_text(row)]
             else:
@@ -108,10 +101,12 @@ def terminal_tables(table: pd.DataFrame, baseline: str) -> list[Table]:
 
 
 def print_terminal(table: pd.DataFrame, baseline: str, console: Console | None = None) -> None:
-    """The tables and the legend under them."""
+    """The tables, the machines' full labels, and the legend under them."""
     console = console or Console()
     for part in terminal_tables(table, baseline):
         console.print(part)
+    for label in dict.fromkeys(str(m) for m in table["machine"]):
+        console.print(f"{short_label(label)}: {label}", highlight=False, markup=False)
     console.print(f"vs base: against {baseline}. {ABOUT} '>' marks the newest run.", highlight=False,
                   markup=False)
 

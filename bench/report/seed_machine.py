@@ -17,7 +17,7 @@ from bench.results.shared import REGISTRY, DerivedRow, SharedResult, write_resul
 from datasets.specs import split_counts
 
 OUT = REGISTRY / "seed-ryzen-7-7800x3d.json.gz"
-LABEL = "Ryzen 7 7800X3D, 8 cores, 32 GB (seed)"
+LABEL = "Student's Ryzen 7 7800X3D, 8 cores, 32 GB"
 # Per dataset: (images in all, the official test set or None for a 20% split, where the numbers come from).
 SPLITS: dict[str, tuple[int, int | None, str]] = {
     "mnist": (70_000, 10_000, "the report says only 'training, validation and test subsets': Keras' 60,000 "

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from docs import gen
+from tests.bench.results.made_up_run import record
 
 FAST = ["reference/cli.md", "reference/record.md", "reference/matrix.md", "README.md"]
 
@@ -69,12 +70,10 @@ def test_the_readme_quick_table_is_made_from_the_records(tmp_path: Path) -> None
     run.mkdir()
     (run / "env.json").write_text('{"cpu_model": "Made-up CPU", "logical_cores": 4, "ram_gb": 16.2, '
                                   '"gpu_count": 0, "tf_version": "9.9"}', encoding="utf-8")
-    base = {"status": "ok", "dataset": "synthetic:28x28x1:10:256", "stands_for": "mnist",
-            "model": "mnist_cnn", "mode": "throughput", "threads": "auto",
-            "started_at": "2000-01-01T00:00:00+00:00", "finished_at": "2000-01-01T00:01:05+00:00"}
-    rows = [base | {"batch_size": 32, "train_img_s": 1234.4, "infer_img_s": 99.94, "peak_rss_mb": 800.2},
-            base | {"batch_size": 128, "train_img_s": 7.777, "infer_img_s": 12.34, "peak_rss_mb": 901.0},
-            base | {"status": "error", "batch_size": 64}]
+    times = {"started_at": "2000-01-01T00:00:00+00:00", "finished_at": "2000-01-01T00:01:05+00:00"}
+    rows = [record("a", 1234.4, batch_size=32, infer_img_s=99.94, peak_rss_mb=800.2, **times),
+            record("b", 7.777, batch_size=128, infer_img_s=12.34, peak_rss_mb=901.0, **times),
+            record("c", 1.0, status="error", batch_size=64, **times)]
     (run / "results.jsonl").write_text("\n".join(map(json.dumps, rows)) + "\n", encoding="utf-8")
     table = gen.quick_table(run)
     machine = "Made-up CPU, 4 logical cores, 16 GB RAM, no GPU, TensorFlow 9.9"

@@ -41,7 +41,7 @@ def test_a_tiny_run_shared_read_back_and_ranked(tmp_path, capsys):
     mnist = placed.set_index("pair").loc["mnist/mnist_cnn"]
     assert (mnist["rank"], mnist["of"]) == (2, 3)
     assert mnist["Fast box"] < 1 < mnist["Slow box"]
-    assert mnist["Ryzen 7 7800X3D, 8 cores, 32 GB (seed)"] > 0 and "derived" in mnist["basis"]
+    assert mnist["Student's Ryzen 7 7800X3D, 8 cores, 32 GB"] > 0 and "derived" in mnist["basis"]
 
     capsys.readouterr()
     csv, page = tmp_path / "m.csv", tmp_path / "m.html"

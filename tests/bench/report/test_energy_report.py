@@ -15,6 +15,7 @@ from bench.errors import UserError
 from bench.report import cost, estimate
 from bench.report.energy_charts import energy_per_image
 from bench.report.load import load_run
+from bench.report.numbers import number
 
 NO_RAPL = "RAPL unavailable: /sys/class/powercap does not exist (no powercap interface on this machine)"
 NO_GPU = "cpu cell: no GPU visible to this process"
@@ -123,7 +124,7 @@ def test_price_is_kept_in_the_run_folder_and_reused(energy_run, monkeypatch):
     page = (energy_run / "report.html").read_text()
     expected = 0.2 * 5 * 48000 / 3.6e6 * 0.25  # 5 epochs: the student's for MNIST
     for text in (summary, page):
-        assert "Cost of one full training at 0.25 per kWh" in text and f"{expected:.4g}" in text
+        assert "Cost of one full training at 0.25 per kWh" in text and number(expected) in text
     assert "## Energy and cost" in summary and "e-b64" in summary
 
 
