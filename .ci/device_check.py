@@ -2,7 +2,7 @@
 
     python .ci/device_check.py cpu-matrix OUT.toml   # gpu-check's cells on device cpu, shrunk
     python .ci/device_check.py verify RUN_DIR DEVICE # exit 1 unless every cell ran ok on DEVICE
-    python .ci/device_check.py figures RUN_DIR [CPU_RUN_DIR]   # the README's GPU table, markdown
+    python .ci/device_check.py figures RUN_DIR [CPU_RUN_DIR]   # figures.md: img/s per cell against the CPU's
 
 The CPU variant keeps the preset's cells whose pair, backend, precision and mode are in
 DEVICE_CHECK_PAIRS / _BACKENDS / _PRECISIONS / _MODES (comma lists; defaults below), moves them to the

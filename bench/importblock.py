@@ -12,7 +12,7 @@ would meet it, on Linux: importing fcntl/resource/termios/pwd/grp raises ModuleN
 signal lack their POSIX-only names (os.killpg, os.setsid, signal.SIGKILL, ...), and /proc and Linux's
 PDEATHSIG are unavailable (available(), proc_text()). Third-party code and the stdlib are left alone:
 psutil, filelock and subprocess have Windows code of their own. It is a simulation (tox -e portable;
-README "Windows and macOS" says what it cannot catch).
+docs/guide/install.md, "What differs per OS", says what it cannot catch).
 
 Both hooks are installed when the bench package is imported, i.e. in the runner, every cell's child
 and the environment probe alike (children inherit the variables); tests/conftest.py imports bench first.

@@ -36,8 +36,8 @@ class Geometry:
 
 def _place_all(place: Callable[[Job], None], jobs: Iterable[Job]) -> None:
     """Run place on every job on the pool, fetching jobs lazily so that at most IN_FLIGHT are held at once:
-    a Galaxy10 chunk row is ~80 MB compressed, and holding it whole added ~150 MB to a stream's peak RSS
-    (552-562 MB added against 404-407 bounded, at 0.98x the speed; README, stream speed)."""
+    a Galaxy10 chunk row is ~80 MB compressed, and holding it whole adds ~150 MB to a stream's peak RSS
+    for no speed (docs/figures/pipelines.md has the stream's figures)."""
     pending: deque[Future[None]] = deque()
     for job in jobs:
         pending.append(_POOL.submit(place, job))
@@ -137,8 +137,8 @@ def _fetch(images: h5py.Dataset, geometry: Geometry, r0: int, y: int, x: int) ->
 def _tile(geometry: Geometry, raws: Raws, pick: np.ndarray | slice) -> np.ndarray:
     """One pixel tile's rows ``pick``, [rows, chunk h, chunk w, C], channels interleaved from its chunks.
     h5py chunks a Galaxy10 file one channel per chunk; interleaving a tile at a time keeps numpy's copy
-    loops long (placing each chunk straight into the images ran 16-byte strided loops and read blocks
-    1.15-1.22x slower; README, stream speed)."""
+    loops long (placing each chunk straight into the images runs 16-byte strided loops, and reads blocks
+    slower)."""
     shape, chunks = geometry.shape, geometry.chunks
     planes = [(c, _inflate(mask, raw).reshape(chunks)[pick]) for c, (mask, raw) in raws]
     if len(planes) == 1:

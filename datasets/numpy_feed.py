@@ -27,8 +27,8 @@ class H5Batches(keras.utils.PyDataset):
 
     def __init__(self, path: Path, idx: np.ndarray, labels: np.ndarray, batch_size: int, *,
                  shuffle: bool = False, seed: int = 0, repeat: bool = False) -> None:
-        # workers=2, threads or processes, measured no faster on 2 cores (README, the numpy feed): a worker
-        # takes its CPU from the training there
+        # workers=2, threads or processes, is no faster on 2 cores: a worker takes its CPU from the
+        # training there
         super().__init__(workers=1, use_multiprocessing=False)
         self.path, self.idx = Path(path), np.asarray(idx)
         self.labels = np.asarray(labels)[self.idx].astype(np.int32)

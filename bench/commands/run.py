@@ -50,8 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--expose-workers", action="store_true", help=EXPOSE_HELP)
     parser.add_argument("--cluster", metavar="ray[://ADDRESS]",
                         help="run the cells on the nodes of a Ray cluster: `ray` (this machine's cluster, "
-                        "else a new one) or ray://HOST:PORT; needs requirements-ray.txt (README: A fleet in "
-                        "one command)")
+                        "else a new one) or ray://HOST:PORT; needs requirements-ray.txt (docs/guide/ray.md)")
     parser.add_argument("--placement", choices=["spread", "every-node"],
                         help="with --cluster: spread (default; each cell once, on any machine that can run "
                         "it) or every-node (every cell on every machine: the machine comparison)")

@@ -2,9 +2,10 @@
 
 Cell's fields (bench.config.cell), the matrix file's [axes] keys, defaults and checks and its per-mode
 settings (bench.config.matrix), the record's config fields (bench.config.record.CONFIG_FIELDS), the
-README's matrix reference (`python -m bench.config.axes`), the record schema's config types and the
-migration of records from before an axis existed (bench.results.schema, bench.results.loader) all come
-from AXES. Adding an axis is one entry here plus its behaviour (what the cell's process does with it).
+docs' matrix keys page (docs/reference/matrix.md, written by `python -m docs.gen`), the record schema's
+config types and the migration of records from before an axis existed (bench.results.schema,
+bench.results.loader) all come from AXES. Adding an axis is one entry here plus its behaviour (what the
+cell's process does with it).
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ class Axis:
     id_omits: tuple[Any, ...] = ()
     backfill: bool = False
     mode_defaults: tuple[tuple[str, Any], ...] = ()
-    toml: str = ""  # the README's matrix reference line: NAME = values   # note
+    toml: str = ""  # its line in the matrix keys page's [axes] block: NAME = values   # note
     bounds: Bounds | None = None
     words: tuple[str, ...] = ()
 
@@ -173,13 +174,12 @@ AXES: tuple[Axis, ...] = (
     Axis("backend", "Keras backend the cell ran on: tensorflow, jax or torch", default="tensorflow",
          type="str",
          check=_one_of(*BACKENDS), expected=", ".join(BACKENDS), id_omits=("tensorflow",), backfill=True,
-         toml='backend = "tensorflow" | "jax" | "torch"   # Keras backend (see "Other Keras backends")'),
+         toml='backend = "tensorflow" | "jax" | "torch"   # Keras backend (docs/guide/backends.md)'),
     Axis("strategy", "distribution: none, mirrored (tf.distribute.MirroredStrategy) or multiworker "
          "(tf.distribute.MultiWorkerMirroredStrategy, one worker process per replica on 127.0.0.1)",
          default="none", type="str", check=_one_of(*STRATEGIES), expected=", ".join(STRATEGIES),
          id_omits=("none",), backfill=True,
-         toml='strategy = "none" | "mirrored" | "multiworker"   # tf.distribute (see "Several GPUs and '
-              'several machines")'),
+         toml='strategy = "none" | "mirrored" | "multiworker"   # tf.distribute (docs/guide/distributed.md)'),
     Axis("replicas", "replicas the strategy trains on: devices (mirrored) or worker processes (multiworker); "
          "1 for none", default=1, type="int", bounds=_whole(1, 1024, "more than one machine's cores or GPUs; "
          "multiworker and CPU mirrored cells above this machine's cores are skipped"),
@@ -251,7 +251,7 @@ SETTINGS: tuple[Axis, ...] = tuple(a for a in AXES if a.kind == "setting")
 
 
 def matrix_reference() -> str:
-    """The [axes] lines of the README's matrix reference (`python -m bench.config.axes`)."""
+    """The [axes] block of the matrix keys page (docs/reference/matrix.md; `python -m bench.config.axes`)."""
     return "\n".join(a.toml for a in MATRIX_AXES)
 
 

@@ -523,7 +523,7 @@ def _strategy_skip(cell: Cell, machine: Machine) -> str | None:
                     "strategy.run step")
         if cell.device != "cpu" and not os.environ.get("TF_CONFIG"):  # a user's cluster may use GPUs
             return ("multiworker on one machine starts its workers on the CPU; for GPUs use strategy = "
-                    "\"mirrored\", or span machines with your own TF_CONFIG (README)")
+                    "\"mirrored\", or span machines with your own TF_CONFIG (docs/guide/distributed.md)")
     return None
 
 

@@ -1,9 +1,10 @@
 """The result record: one JSON object per cell in RUN_DIR/results.jsonl.
 
-FIELDS is the single source of truth for every key a record may carry, with its unit and meaning;
-the README's schema table and the schema test are generated from / checked against it. Units live
-in field names (``_s``, ``_ms``, ``_mb``, ``_img_s``, ``_gflop_s``). Absent measurements are
-``null`` (never 0), and ``unavailable`` says why where a tracker could not measure.
+FIELDS is the single source of truth for every key a record may carry, with its unit and meaning: the
+docs' record fields page (docs/reference/record.md, written by `python -m docs.gen`) is generated from it,
+and the record schema (bench.results.schema) types every field of it. Units live in field names (``_s``,
+``_ms``, ``_mb``, ``_img_s``, ``_gflop_s``). Absent measurements are ``null`` (never 0), and
+``unavailable`` says why where a tracker could not measure.
 """
 
 from __future__ import annotations
@@ -196,7 +197,8 @@ ACCURACY_FIELDS: tuple[str, ...] = (
 
 
 def markdown_table() -> str:
-    """The README's schema table (`python -m bench.config.record`), so the docs list exactly FIELDS."""
+    """FIELDS as one Markdown table (`python -m bench.config.record`); the docs' record fields page is
+    docs.gen's, grouped into settings and measurements."""
     rows = ["| field | meaning (unit) |", "| --- | --- |"]
     rows += [f"| `{name}` | {text.replace('|', '/')} |" for name, text in FIELDS.items()]
     return "\n".join(rows)

@@ -62,7 +62,7 @@ def unfit_pairs(planned: list[Planned]) -> dict[str, str]:
 
 def check_matrix(spec: MatrixSpec) -> None:
     """UserError (one line) when every cell of the matrix has data too small for its model, on any machine:
-    nothing of it could ever run (the README's digits/mnist_cnn alone)."""
+    nothing of it could ever run (a matrix of digits/mnist_cnn alone)."""
     cells = expand(spec, Machine(logical_cores=1))
     unfit = [(p.cell, unfit_reason(p.cell)) for p in cells]
     if unfit and all(why for _, why in unfit):

@@ -1,7 +1,8 @@
-"""The seed's own results, transcribed from its report (../shared/seed/): the reference columns of
-the report's seed tables. Model 1 = galaxy_cnn, Model 2 = galaxy_deep, Model 3 = densenet121.
+"""The student's own results, transcribed from her report (the verbatim tables are in
+tests/data/seed_results_tables.txt, which a test checks this against): the reference columns of the
+report's seed tables. Model 1 = galaxy_cnn, Model 2 = galaxy_deep, Model 3 = densenet121.
 
-Figures are as printed (two decimals, times as stated); the seed trained on an 8-core Ryzen 7 7800X3D
+Figures are as printed (two decimals, times as stated); she trained on an 8-core Ryzen 7 7800X3D
 CPU (TensorFlow on Windows did not use its GPU).
 """
 

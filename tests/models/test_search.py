@@ -107,7 +107,7 @@ def test_galaxy_deep_is_the_seed_count_and_its_flops() -> None:
 
 @pytest.mark.slow
 def test_whole_space_counts_as_documented() -> None:
-    """The figures in galaxy_deep's docstring and the README (half a minute per count)."""
+    """The figures in galaxy_deep's docstring and docs/figures/models.md (half a minute per count)."""
     found = search.search(SEED_MODEL2)
     assert len(found) == 90_820
     assert sum(abs(search.time_ratio(lay) - search.SEED_TIME_RATIO) <= 0.05 for lay in found) == 222
