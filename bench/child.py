@@ -1,5 +1,5 @@
-"""`python -m bench.child '<cell config JSON>'`: the cell's entry point under its old name, kept for launchers
-that start cells by it (a remote node's); the entry point itself is bench.cell.child."""
+"""`python -m bench.child '<cell config JSON>'`: another name for the cell's entry point, for launchers that
+start cells by it (a remote node's); the entry point itself is bench.cell.child."""
 
 import sys
 

@@ -37,8 +37,8 @@ from datasets.h5store import IMAGES, LABELS, new_file
 BLOCK_BYTES = 32 << 20  # one contiguous read
 SHUFFLE_BUFFER_BYTES = 96 << 20  # the stream's shuffle window: whole blocks, at least one
 DECODE_AHEAD = 1  # blocks decoded while the previous one is batched (each block inflates on all cores)
-# Not 2: two blocks read at once (two numpy_function calls, each opening the file) segfaulted inside
-# libhdf5 in 4 of 4 full-size stream passes on 2026-12-01 (README, stream speed).
+# Not 2: two blocks read at once (two numpy_function calls, each opening the file) segfault inside
+# libhdf5 (4 of 4 full-size stream passes; docs/figures/pipelines.md).
 GATHER_GROUP_BYTES = 4 << 20  # batches gathered by one op (gathered_batches); one batch when it is larger
 ALIGN = 64  # bytes: TensorFlow checks a tensor's alignment (Eigen's)
 SLOW_ENV = "BENCH_TEST_PIPELINE_DELAY_S"  # tests only: seconds of sleep added per batch (an input-bound feed)
@@ -57,8 +57,8 @@ class Block:
 class _PythonCalls:
     """The pipelines' Python calls (tf.numpy_function bodies, run on tf.data's threads), quieted at
     interpreter exit. A call still pending when Python finalises waits for the GIL, which the finalising
-    thread holds while it destroys a live iterator and waits for that call: a script that exited with a
-    repeating pipeline's iterator alive hung in 4 of 6 runs (2026-12-01; the prefetch thread had begun
+    thread holds while it destroys a live iterator and waits for that call: a script that exits with a
+    repeating pipeline's iterator alive can hang (it did in 4 of 6 runs: the prefetch thread had begun
     the next pass). At exit, before finalisation, new calls are refused (an error to the pipeline) and
     the GIL is let go until no call has run or been refused for QUIET_S."""
 
@@ -236,8 +236,8 @@ def _passes(n: int, shuffle: bool, seed: int, per_pass: PerPass, repeat: bool) -
 
 def index_batches(order: tf.Tensor, n: int | tf.Tensor, batch_size: int) -> tf.data.Dataset:
     """The full batches of an order of ``n`` indices, cut by one reshape: one element per batch. Batching
-    the indices one by one (Dataset.batch) made the memory pipeline's tf.data time per batch 1.6-1.8x
-    this at batch 32 and 2.4-2.9x at 128 (2026-12-01)."""
+    the indices one by one (Dataset.batch) makes the memory pipeline's tf.data time per batch 1.6-1.8x
+    this at batch 32 and 2.4-2.9x at 128."""
     full = n // batch_size
     return tf.data.Dataset.from_tensor_slices(tf.reshape(order[: full * batch_size], (-1, batch_size)))
 
@@ -247,8 +247,8 @@ def gathered_batches(
 ) -> tf.data.Dataset:
     """(images, labels) batches of the rows of ``x``, ``y`` in ``order`` (``n`` of them). Full batches
     are gathered about GATHER_GROUP_BYTES at a time, one tf.data function call for the group, and cut
-    apart again (unbatch): a function call per batch cost the memory mode 2.5-5% of mnist_cnn's 8-ms
-    training step against a plain cached pipeline (2026-12-01). The partial last batch is kept unless
+    apart again (unbatch): a function call per batch costs the memory mode 2.5-5% of mnist_cnn's 8-ms
+    training step against a plain cached pipeline. The partial last batch is kept unless
     ``drop_remainder``."""
 
     def take(j: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -298,8 +298,8 @@ def stream_dataset(
     """Contiguous block reads in seeded shuffled block order, a window of whole blocks (about
     SHUFFLE_BUFFER_BYTES, at least one) per Python call, decoded ahead; each window's rows in a seeded
     order, gathered a group of batches at a time and rebatched across windows: tf.data works per batch,
-    not per row (a row-wise unbatch, shuffle, batch cost 1.4-1.5x this per batch of 128, and 150 MB more
-    RSS on a Galaxy10-shaped file; 2026-12-01)."""
+    not per row (a row-wise unbatch, shuffle, batch costs 1.4-1.5x this per batch of 128, and 150 MB more
+    RSS on a Galaxy10-shaped file)."""
     with h5py.File(path, "r") as f:
         shape = f[IMAGES].shape[1:]
         chunks = f[IMAGES].chunks

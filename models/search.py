@@ -16,7 +16,7 @@ in about half a minute: for each kernel sequence the reachable final sides come 
 program, every filter sequence's convolution count is one numpy product, and only a count whose
 remainder is 64 x last filters x side^2 survives. The conventional sizes (kernels 10/7/5/3/1, widths
 8/16/24/32/48/64/96/128) narrow it to 5.8 x 10^8 layouts. ``python -m models.search`` prints both;
-its output on 2026-11-30:
+its output:
 
     Model 2 at 3,532,314, kernels 10..1, filters 8..128: 90,820 layouts, FLOPs ratio 0.437 .. 49.519,
       222 within 0.05 of the seed's

@@ -87,7 +87,7 @@ def run(config: dict[str, Any], run_name: str, env: dict[str, Any], fields: dict
 def _work_dir(run_name: str, raylet_pid: int) -> Path:
     """This node's folder for the run's cell logs, one per node: nodes on one computer share its temporary
     folder, and with placement every-node they run the same cell at once (two nodes renaming each other's
-    log of one cell made one cell an error, 2026-12-01)."""
+    log of one cell would make that cell an error)."""
     work = Path(tempfile.gettempdir()) / "galaxybench-cluster" / run_name / f"node-{raylet_pid}"
     (work / "logs").mkdir(parents=True, exist_ok=True)
     return work

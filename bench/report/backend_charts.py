@@ -1,6 +1,6 @@
 """The Keras-backend chart: per pair, training and inference images/s on each backend, and each
 backend's ratio to TensorFlow at otherwise identical settings (same device, batch, precision, threads,
-jit_compile, pipeline, ...). Records from before the backend axis ran on TensorFlow."""
+jit_compile, pipeline, ...). A record that names no backend ran on TensorFlow."""
 
 from __future__ import annotations
 
