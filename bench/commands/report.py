@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bench.config.limits import training_budget
+
 PRICE_HELP = ("electricity price per kWh (any currency): the report adds the energy cost of one full "
               "training of each pair; kept in RUN_DIR/pricing.json, so later reports without the flag "
               "keep it (give the flag again to change it)")
@@ -17,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="run folder (holds results.jsonl)")
     parser.add_argument(
         "--budget-s",
-        type=float,
+        type=training_budget,
         default=None,
         help="time budget (s) for the 'best accuracy within budget' recommendation",
     )

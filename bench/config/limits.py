@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from typing import Any
 
 from bench.config.axes import BY_NAME, SYNTHETIC_MAX_BYTES
@@ -87,15 +88,22 @@ def _check_synthetic_bytes(examples: int, shape: tuple[int, int, int], whose: st
                         f"{most:,} examples or fewer")
 
 
-def cell_budget(text: str) -> float:
-    """--cell-budget SECONDS, checked against the range of timeout_s (what it replaces): an argparse
-    type, so a NaN, negative or endless budget is one line naming the range instead of pruning
-    silently."""
-    bounds = BY_NAME["timeout_s"].bounds
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not bounds.holds(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a budget; give {bounds.text()}")
-    return value
+def within(axis: str) -> Callable[[str], float]:
+    """An argparse type for a number of seconds checked against an axis's range, so a NaN, negative or
+    endless value is one line naming the range instead of a silent prune or an empty recommendation."""
+    bounds = BY_NAME[axis].bounds
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not bounds.holds(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a budget; give {bounds.text()}")
+        return value
+
+    return parse
+
+
+cell_budget = within("timeout_s")  # --cell-budget replaces each cell's timeout_s, so it takes its range
+training_budget = within("budget_s")  # bench report --budget-s: a training budget, like the budget_s axis

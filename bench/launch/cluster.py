@@ -27,7 +27,8 @@ from bench.launch import node as node_task
 from bench.launch import runner, shapes
 from bench.launch.datacheck import DATA_SKIP_PREFIX
 from bench.launch.session import RunOptions
-from bench.results import scaling, store
+from bench.results import loader, scaling, store
+from bench.results.pending import Appender
 
 SLOT = "galaxybench"  # the custom resource each node offers once: one cell at a time per node
 PLACEMENTS = ("spread", "every-node")
@@ -105,12 +106,25 @@ def ran_on_cluster(run_dir: Path | None) -> bool:
     return run_dir is not None and (run_dir / CLUSTER_FILE).is_file()
 
 
+def _saved_placement(path: Path) -> str:
+    """The placement RUN_DIR/cluster.json keeps; a damaged file is one line naming it."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8")).get("placement")
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError, AttributeError) as exc:
+        raise UserError(f"{path} is damaged ({type(exc).__name__}); it says how this --cluster run placed "
+                        "its cells: restore it, or start a new run with another --out") from None
+    if saved not in PLACEMENTS:
+        raise UserError(f"{path} names placement {saved!r}, not one of {', '.join(PLACEMENTS)}; restore it, "
+                        "or start a new run with another --out")
+    return str(saved)
+
+
 def _placement(run_dir: Path, asked: str | None, cluster: str) -> str:
     """The run's placement: the one RUN_DIR was started with (a different --placement is an error), else
     --placement (default spread), saved for later resumes."""
     path = run_dir / CLUSTER_FILE
     if path.is_file():
-        saved = json.loads(path.read_text(encoding="utf-8")).get("placement")
+        saved = _saved_placement(path)
         if asked not in (None, saved):
             raise UserError(f"{run_dir} was run with --placement {saved}; drop --placement "
                             "or use another --out")
@@ -161,8 +175,9 @@ def _run(ray: Any, run_dir: Path, spec: MatrixSpec | None, matrix_arg: str | Non
     (run_dir / "logs").mkdir(exist_ok=True)
     records = store.read_records(run_dir)
     jobs, skips = plan_jobs(placement, union, nodes, records, retry_failed)
-    for record in skips:
-        store.append_record(run_dir, record)
+    with Appender(run_dir) as appender:  # a full disk keeps them aside, never loses them
+        for record in skips:
+            appender.append(record)
     print(f"run folder: {run_dir}  ({len(jobs)} cell runs on {len(nodes)} machine(s), placement {placement}; "
           f"{len(skips)} recorded as skipped without a process)")
     for n in nodes:
@@ -208,8 +223,8 @@ def _envs(ray: Any, run_dir: Path, usable: list[dict[str, Any]], machines: list[
     """Each machine's env: RUN_DIR/envs/MACHINE.json, else probed on its node (in parallel) and saved."""
     folder = run_dir / ENVS
     folder.mkdir(exist_ok=True)
-    known = {m: json.loads((folder / f"{safe(m)}.json").read_text(encoding="utf-8")) for m in machines
-             if (folder / f"{safe(m)}.json").is_file()}
+    found = {m: loader.load_env_file(folder / f"{safe(m)}.json") for m in machines}
+    known = {m: env for m, env in found.items() if env is not None}
     todo = [(n, m) for n, m in zip(usable, machines, strict=True) if m not in known]
     if todo:
         print(f"taking the env fingerprint (and GEMM peak) on {len(todo)} machine(s) ...")
@@ -236,7 +251,7 @@ def _gather(ray: Any, refs: list[Any], what: str) -> list[Any]:
 
 def _write_summary_env(run_dir: Path) -> None:
     """RUN_DIR/env.json of a cluster run: which machines ran (each one's own env is in RUN_DIR/envs)."""
-    envs = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((run_dir / ENVS).glob("*.json"))]
+    envs = [e for p in sorted((run_dir / ENVS).glob("*.json")) if (e := loader.load_env_file(p)) is not None]
     machines = {e["hostname"]: {"machine_env_id": e.get("machine_env_id"), "cpu_model": e.get("cpu_model"),
                                 "logical_cores": e.get("logical_cores"), "gpu_count": e.get("gpu_count", 0),
                                 "env": f"{ENVS}/{safe(e['hostname'])}.json"} for e in envs}
@@ -328,26 +343,28 @@ def schedule(ray: Any, jobs: list[Job], nodes: list[Node], run_dir: Path, placem
     pending = list(jobs)
     running: dict[Any, tuple[Job, Node, str, float]] = {}
     counts: dict[str, int] = {}
-    try:
-        while pending or running:
-            _start_idle(ray, idle, pending, running, run_dir, placement)
-            if not running:
-                break
-            ref = ray.wait(list(running), num_returns=1)[0][0]
-            job, node, started, t0 = running.pop(ref)
-            record, lost = _collect(ray, ref, job, node, started, t0, run_dir, placement)
-            if not lost:
-                idle[node.machine] = node
-            if job.cell.strategy != "none":
-                same = [r for r in store.read_records(run_dir) if r.get("machine") == record.get("machine")]
-                record = scaling.with_scaling(record, same)
-            store.append_record(run_dir, record)
-            counts[record["status"]] = counts.get(record["status"], 0) + 1
-            print(f"{runner.summary_line(record)}  [{record.get('machine')}]", flush=True)
-    except BaseException:
-        for ref in running:
-            ray.cancel(ref, force=True)
-        raise
+    with Appender(run_dir) as appender:  # a full disk keeps a returned record aside, never loses it
+        try:
+            while pending or running:
+                _start_idle(ray, idle, pending, running, run_dir, placement)
+                if not running:
+                    break
+                ref = ray.wait(list(running), num_returns=1)[0][0]
+                job, node, started, t0 = running.pop(ref)
+                record, lost = _collect(ray, ref, job, node, started, t0, run_dir, placement)
+                if not lost:
+                    idle[node.machine] = node
+                if job.cell.strategy != "none":
+                    machine = record.get("machine")
+                    same = [r for r in store.read_records(run_dir) if r.get("machine") == machine]
+                    record = scaling.with_scaling(record, same)
+                appender.append(record)
+                counts[record["status"]] = counts.get(record["status"], 0) + 1
+                print(f"{runner.summary_line(record)}  [{record.get('machine')}]", flush=True)
+        except BaseException:
+            for ref in running:
+                ray.cancel(ref, force=True)
+            raise
     if pending:
         lost = sorted({m for j in pending for m in j.machines} - set(idle))
         print(f"{len(pending)} cell run(s) not started: every machine that could run them was lost "

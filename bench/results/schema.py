@@ -256,6 +256,7 @@ class Env(_Open):
     peak_gflop_s: PEAKS | None = None
     peak_gflop_s_end: PEAKS | None = None
     drifting: bool | dict[Key, bool] | None = None
+    peak_end_unavailable: Text | None = None
     cluster_machines: dict[Key, ClusterMachine] | None = None
     machine_env_id: Name | None = None
 

@@ -39,6 +39,7 @@ ENV_ALLOWED: dict[str, Any] = {
     "tf_gpus": [{"device": True, "name": True, "compute_capability": True}],
     "tf_unavailable": True, "backend_gpus": True, "backend_gpus_unavailable": True, "gpu_count": True,
     "gpu_note": True, "peak_gflop_s": True, "peak_source": True, "peak_gflop_s_end": True, "drifting": True,
+    "peak_end_unavailable": True,
 }
 # Environment variables that change a speed, kept with their value when it is a plain number or flag;
 # every other variable is dropped and a value of another shape is replaced.

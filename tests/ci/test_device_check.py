@@ -19,6 +19,7 @@ from types import ModuleType
 import pytest
 
 from bench.config.matrix import Machine, expand, load_matrix
+from bench.results.shared import read_shared
 from models.registry import SEED_PAIRS
 from tests.conftest import REPO, need_backend
 
@@ -143,11 +144,13 @@ def test_cpu_mode_runs_a_gpu_check_cell_end_to_end_without_tensorflow(tmp_path):
     proc = subprocess.run(["bash", str(SCRIPT), "--cpu"], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert {p.name for p in out.iterdir()} == {  # 8 files: all a lent machine's $OUT gives back
+    assert {p.name for p in out.iterdir()} == {  # 9 files: all a lent machine's $OUT gives back
         "results.jsonl", "report.html", "summary.md", "env.json", "bench-env.json", "figures.md",
-        "run.tar.gz", "device-check.log"}
-    assert "| mnist / mnist_cnn | torch | float32 | 32 |" in (out / "figures.md").read_text()
+        "run.tar.gz", "device-check.log", "machine.json.gz"}
     (record,) = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    shared = read_shared(out / "machine.json.gz")  # ready to join results/machines: it validates
+    assert [r["cell_id"] for r in shared.records] == [record["cell_id"]]
+    assert "| mnist / mnist_cnn | torch | float32 | 32 |" in (out / "figures.md").read_text()
     assert record["status"] == "ok", record.get("reason")
     assert (record["device"], record["backend"], record["input_feed"]) == ("cpu", "torch", "numpy")
     assert record["model"] == "mnist_cnn" and record["train_img_s"] > 0 and record["infer_img_s"] > 0

@@ -109,3 +109,12 @@ def test_the_code_shipped_to_the_nodes_keeps_every_package() -> None:
     assert "bench/results/store.py" in code
     assert [p for p in code if spec.match_file(p)] == []
     assert spec.match_file("results/20261207T000000Z-host-ci/results.jsonl")
+
+
+@pytest.mark.parametrize("text", ["not json", "[1, 2]", '{"placement": "everywhere"}', "\xe9"])
+def test_a_damaged_cluster_file_is_one_line(tmp_path: Path, text: str) -> None:
+    """RUN_DIR/cluster.json is a file on disk like any other: damaged, it is a one-line error naming it."""
+    (tmp_path / cluster.CLUSTER_FILE).write_text(text, encoding="latin-1")
+    with pytest.raises(UserError, match="cluster.json") as caught:
+        cluster._placement(tmp_path, None, "ray")
+    assert "\n" not in str(caught.value)

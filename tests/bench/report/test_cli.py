@@ -32,3 +32,16 @@ def test_report_and_compare_through_the_cli(make_run, throughput, capsys):
     assert main(["compare", str(a), str(b), "--out", str(a / "cmp")]) == 0
     out = capsys.readouterr().out
     assert "higher" in out and (a / "cmp" / "compare.html").exists()
+
+
+@pytest.mark.parametrize("budget", ["nan", "-1", "0", "inf", "1e9", "soon"])
+def test_a_budget_out_of_range_is_one_line_exit_2(budget, make_run, throughput, capsys):
+    """--budget-s takes the budget_s axis's range: a NaN, negative or endless budget would empty the
+    'best accuracy within budget' recommendation without a word."""
+    run = make_run([throughput("x", 100.0)], name="a")
+    with pytest.raises(SystemExit) as done:
+        main(["report", str(run), "--budget-s", budget])
+    assert done.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not a budget" in err[0] and "604,800" in err[0]
+    assert not (run / "report.html").exists()
