@@ -87,20 +87,32 @@ def lines(found: Among) -> list[str]:
     if found.placed.empty:
         return [f"This machine among others: none ({found.why_none})."] if found.why_none else []
     labels = [c for c in found.placed.columns if c not in FIXED]
+    compared, alone = _compared(found.placed, labels)
+    if compared.empty:
+        return [f"This machine among others: no registry machine has {', '.join(alone)} like for like "
+                "(`python -m bench machines` lists what each measured)."]
     derived = {e.label for e in found.registry if e.derived}
-    pairs = [_pair(r) for _, r in found.placed.iterrows()]
+    pairs = [_pair(r) for _, r in compared.iterrows()]
     width = max(len("pair"), *map(len, pairs))
     out = ["This machine among others (full-training speed here over theirs, like for like):",
            *[f"  {i}: {label}{DERIVED if label in derived else ''}" for i, label in enumerate(labels, 1)],
            f"  {'pair':<{width}}  {'rank':<8}" + "".join(f"{i:>7}" for i in range(1, len(labels) + 1))]
-    for pair, (_, row) in zip(pairs, found.placed.iterrows(), strict=True):
+    for pair, (_, row) in zip(pairs, compared.iterrows(), strict=True):
         ratios = "".join(f"{ratio_text(row[label]) or '-':>7}" for label in labels)
         out.append(f"  {pair:<{width}}  {_rank(row, mark=False):<8}{ratios}"
                    + (CONTENDED if row["contended"] else ""))
-    if found.placed["contended"].any():
+    if alone:
+        out.append(f"  no registry machine has {', '.join(alone)} like for like")
+    if compared["contended"].any():
         out.append("  (contended): every figure of that pair here ran beside other busy programs; it may "
                    "read low")
     return out
+
+
+def _compared(placed: pd.DataFrame, labels: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """(the rows some registry machine has a ratio for, the names of the pairs none has)."""
+    has = placed[labels].notna().any(axis=1) if labels else pd.Series(False, index=placed.index)
+    return placed[has], [_pair(r) for _, r in placed[~has].iterrows()]
 
 
 def _rank(row: pd.Series, mark: bool = True) -> str:

@@ -330,6 +330,20 @@ def sort_table(table: pd.DataFrame, by: str) -> pd.DataFrame:
     return keyed.drop(columns=["_pair", "_gap"]).reset_index(drop=True)
 
 
+def same_run(a: Entry, b: Entry) -> bool:
+    """True when two measured entries hold the same run (each cell finished at the same moment with the same
+    figures): a registry file shared from the run being placed is not a machine to compare it with."""
+    same = ["cell_id", "finished_at", "wall_s", "train_img_s"]
+
+    def cells(e: Entry) -> set[tuple[Any, ...]]:
+        if e.derived or e.df.empty or not set(same) <= set(e.df.columns):
+            return set()
+        return set(e.df[same].astype(str).itertuples(index=False, name=None))
+
+    mine = cells(a)
+    return bool(mine) and mine == cells(b)
+
+
 def place(entry: Entry, registry: list[Entry], include_contended: bool = False) -> pd.DataFrame:
     """Per (pair, precision, kind of data) this machine measured: its training img/s, its rank among the
     registry's machines with a like-for-like figure (`rank` of `of`, derived machines not ranked), and one
@@ -338,7 +352,7 @@ def place(entry: Entry, registry: list[Entry], include_contended: bool = False) 
     against a derived machine's wall time."""
     mine = best_rows(entry, include_contended)
     mine = mine[~mine["gap"].astype(bool) & ~mine["derived"].astype(bool)]
-    others = [e for e in registry if e.label != entry.label]
+    others = [e for e in registry if e.label != entry.label and not same_run(e, entry)]
     theirs = {e.label: best_rows(e, include_contended) for e in others}
     rows = []
     for _, row in mine.iterrows():

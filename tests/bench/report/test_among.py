@@ -112,3 +112,21 @@ def test_the_report_summary_and_terminal_place_the_machine(this_run, registry, m
                                              (0.0612, "0.061x"), (float("nan"), "")])
 def test_ratios_read_as_people_write_them(value, text):
     assert among.ratio_text(value) == text
+
+
+def test_a_pair_no_registry_machine_has_is_named_not_tabled(tmp_path, registry, monkeypatch):
+    """A run of a pair the registry lacks gets one line naming it, not a table of dashes."""
+    monkeypatch.setattr(estimate, "recipe_of", lambda model: (10, 0.2))
+    run = write_run(tmp_path / "galaxy", [record("g", 50.0, model="galaxy_cnn")])
+    assert among.lines(among.place_run(run, registry)) == [
+        "This machine among others: no registry machine has galaxy10/galaxy_cnn (synthetic data) like for "
+        "like (`python -m bench machines` lists what each measured)."]
+
+
+def test_the_registry_file_of_this_very_run_is_not_compared_with_it(this_run, registry):
+    """A run shared into the registry (results/example/quick is the CI machine's file) is not ranked against
+    itself at 1.0x."""
+    write_result(build_shared(this_run, "This run, shared"), registry / "this.json.gz")
+    found = among.place_run(this_run, registry)
+    assert "This run, shared" not in found.placed.columns
+    assert among.table(found).loc[0, "rank"] == "2 of 3"
