@@ -293,7 +293,8 @@ def machines_table() -> str:
         epochs = int(cells["epochs"].dropna().max())
         rows.append([f"{pair} ({epochs} epochs)",
                      *[_speed_and_time(by.get(e.label), human_seconds) for e in entries]])
-    header = [short_label(e.label) + (" (derived)" if e.derived else "") for e in entries]
+    labels = [e.label for e in entries]
+    header = [short_label(e.label, labels) + (" (derived)" if e.derived else "") for e in entries]
     return "\n".join(table(["pair (epochs)", *header], rows))
 
 

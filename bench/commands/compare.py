@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
 
     result = make_compare(args.run_dirs, args.out, args.alpha)
     print("\n".join(result.lines()))
+    for note in result.notes:  # records set aside, partial runs: said, never dropped silently
+        print(f"note: {note}")
     print(f"\nwrote {result.html} (every cell side by side)")
     print(f"wrote {result.csv} (every row and field)")
     return 0

@@ -52,7 +52,7 @@ def summary_lines(info: dict[str, Any]) -> list[str]:
 
     cpu = info.get("cpu") or {}
     cores = f"{info.get('logical_cores')} logical cores ({info.get('physical_cores')} physical)"
-    clock = cpu.get("hz_advertised_friendly")
+    clock = _ghz(cpu.get("hz_advertised_friendly"))
     lines = [
         f"CPU        {info.get('cpu_model')}, {cores}" + (f", {clock}" if clock else ""),
         f"DL instr.  {dl_instructions(cpu.get('flags') or [])}",
@@ -121,3 +121,17 @@ def _print_all(info: dict[str, Any]) -> None:
     for key, value in info.items():
         table.add_row(key, value if isinstance(value, str) else json.dumps(value))
     Console().print(table)
+
+
+def _ghz(friendly: object) -> str | None:
+    """py-cpuinfo's advertised clock ('2.5961 GHz', '800.0000 MHz') as people write it, '2.6 GHz'; None
+    when unknown."""
+    import re
+
+    from bench.report.numbers import number
+
+    found = re.fullmatch(r"\s*([0-9.]+)\s*([kMG]?)Hz\s*", str(friendly or ""))
+    if not found:
+        return None
+    scale = {"": 1e-9, "k": 1e-6, "M": 1e-3, "G": 1.0}[found.group(2)]
+    return f"{number(float(found.group(1)) * scale)} GHz"

@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="shared result files (bench share) or run folders to put among the registry's")
     parser.add_argument("--baseline", default=None, metavar="LABEL",
                         help="the machine ratios are taken against: its label or a part only it has "
-                             "(default: the seed's desktop)")
+                             "(default: the student's desktop, derived from her report)")
     parser.add_argument("--pair", action="append", default=None, metavar="PAIR",
                         help="only this pair, e.g. galaxy10/densenet121 or densenet121 (repeatable)")
     parser.add_argument("--device", choices=("cpu", "gpu"), default=None,

@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.commands.run import SET_HELP, cell_budget
+from bench.commands.run import MATRIX_HELP, SET_HELP, cell_budget
 
 NAME = "plan"
 HELP = "show what a matrix would run here, what waits for data or is skipped, and an estimated time"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--matrix", required=True, help="preset (ci, quick, full) or a matrix .toml path")
+    parser.add_argument("--matrix", required=True, help=MATRIX_HELP)
     parser.add_argument("--set", action="append", default=[], dest="overrides", metavar="AXIS=VALUE",
                         help=SET_HELP)
     parser.add_argument("--cell-budget", type=cell_budget, metavar="SECONDS",

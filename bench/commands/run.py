@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bench.commands.report import PRICE_HELP
 from bench.config.limits import cell_budget
+from bench.config.matrix import presets
 from bench.errors import UserError
 from bench.launch.session import EXIT_STATUS_HELP, RunOptions
 from bench.launch.workers import EXPOSE_HELP
@@ -19,13 +20,14 @@ if TYPE_CHECKING:
     from bench.config.matrix import MatrixSpec
 
 NAME = "run"
+MATRIX_HELP = f"a preset ({', '.join(presets())}) or the path of a matrix .toml"
 SET_HELP = ("set one axis for every cell of the matrix, e.g. --set data=synthetic (the full study on "
             "synthetic data of the real shapes) or --set batch_size=[32,64]; repeatable")
 HELP = "run a matrix of benchmark cells, each in its own process, into a run folder"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--matrix", help="preset name (ci, quick, full) or path to a matrix .toml")
+    parser.add_argument("--matrix", help=MATRIX_HELP)
     parser.add_argument("--set", action="append", default=[], dest="overrides", metavar="AXIS=VALUE",
                         help=SET_HELP)
     parser.add_argument("--out", type=Path, help="run folder (default: a new <UTC time>-<host>-<matrix> "

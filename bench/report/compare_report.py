@@ -31,6 +31,7 @@ class CompareResult:
     csv: Path
     hidden: list[str] = field(default_factory=list)  # cells unmatched only for hidden settings (compare.py)
     alpha: float = ALPHA
+    notes: list[str] = field(default_factory=list)  # each run's loader notes: lines set aside, partial runs
 
     def lines(self) -> list[str]:
         """The terminal summary (bench.report.compare_text), at most 100 columns wide."""
@@ -78,8 +79,10 @@ def make_compare(run_dirs: list[Path], out: Path | None = None, alpha: float | N
     counts, ratios, best = verdict_counts(table), ratio_summary(table), best_settings(runs)
     charts = draw_compare(table, out / "charts")
     labels, hidden = run_labels(runs), hidden_differences(runs)
-    page = html.render_compare(runs, labels, charts, table, (counts, ratios, best), alpha, notes=hidden)
+    notes = list(dict.fromkeys(f"{run.path.name}: {note}" for run in runs for note in run.notes))
+    page = html.render_compare(runs, labels, charts, table, (counts, ratios, best), alpha,
+                               notes=[*notes, *hidden])
     atomic.write_text(out / "compare.html", page)
     atomic.write_text(out / "compare.csv", table.to_csv(index=False))
     return CompareResult(labels, table, counts, ratios, best, out / "compare.html", out / "compare.csv",
-                         hidden, alpha)
+                         hidden, alpha, notes)

@@ -179,8 +179,8 @@ def render(
 {_machines_html(run)}
 <h2>Charts</h2>{_charts_section(charts)}
 <h2>Recommendations</h2>
-<p>Best measured setting per pair and objective; gain = how many times better than the seed's default
-setting (batch 32, float32, default threads) on the same device, where that default was measured; two
+<p>Best measured setting per pair and objective; gain = how many times better than the student's setting
+(batch 32, float32, default threads) on the same device, where that setting was measured; two
 settings whose repeat ranges overlap are a tie. Only pairs with two or more settings measured appear.</p>
 {table_html(readable(recs), "No recommendation: no pair has two settings measured to compare.")}
 {_paragraph(not_compared_line(run.df))}

@@ -64,16 +64,19 @@ def data_text(row: pd.Series) -> str:
     return f"{row.get('data')}{extra}"
 
 
-def short_label(label: str) -> str:
+def short_label(label: str, labels: list[str] | None = None) -> str:
     """A machine's label up to its first comma ('Intel Xeon (CI)'): the terminal's machine column, whose full
-    labels are listed once under the tables."""
-    return label.split(", ")[0]
+    labels are listed once under the tables; the whole label when another of `labels` starts the same."""
+    short = label.split(", ")[0]
+    clash = [x for x in labels or [] if x != label and x.split(", ")[0] == short]
+    return label if clash else short
 
 
 def terminal_tables(table: pd.DataFrame, baseline: str) -> list[Table]:
     """One rich table per pair: machine, data, training and inference img/s, full training, memory,
     ratio to the baseline, setting and marks (a gap as dashes)."""
     tables = []
+    labels = [str(m) for m in dict.fromkeys(table["machine"])]
     for pair, rows in table.groupby("pair", sort=False):
         out = Table(title=Text(str(pair), style="bold"), title_justify="left", box=box.SIMPLE_HEAD,
                     padding=(0, 1), pad_edge=False)
@@ -86,7 +89,7 @@ def terminal_tables(table: pd.DataFrame, baseline: str) -> list[Table]:
         out.add_column("vs base", justify="right")
         out.add_column("setting", min_width=8, overflow="fold")
         for _, row in rows.iterrows():
-            label = ("> " if row.get("newest") else "") + short_label(str(row["machine"]))
+            label = ("> " if row.get("newest") else "") + short_label(str(row["machine"]), labels)
             if row.get("gap"):
                 cells = [label, "", "-", "-", "-", "-", "", marks_text(row)]
             else:
@@ -105,8 +108,10 @@ def print_terminal(table: pd.DataFrame, baseline: str, console: Console | None =
     console = console or Console()
     for part in terminal_tables(table, baseline):
         console.print(part)
-    for label in dict.fromkeys(str(m) for m in table["machine"]):
-        console.print(f"{short_label(label)}: {label}", highlight=False, markup=False)
+    labels = [str(m) for m in dict.fromkeys(table["machine"])]
+    for label in labels:
+        if short_label(label, labels) != label:
+            console.print(f"{short_label(label, labels)}: {label}", highlight=False, markup=False)
     console.print(f"vs base: against {baseline}. {ABOUT} '>' marks the newest run.", highlight=False,
                   markup=False)
 

@@ -76,7 +76,7 @@ def write_markdown(run: Run, headline: pd.DataFrame, recs: pd.DataFrame, problem
         _md(headline),
         *_among_md(among),
         *_machines_md(run.df),
-        "## Recommendations (gain over the seed's default: batch 32, float32, threads auto)",
+        "## Recommendations (gain over the student's setting: batch 32, float32, threads auto)",
         _md(readable(recs)),
         *filter(None, [not_compared_line(run.df)]),
         *(_energy_md(energy) if energy is not None else []),

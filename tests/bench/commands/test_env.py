@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from bench.commands.env import dl_instructions, summary_lines
+import pytest
+
+from bench.commands.env import _ghz, dl_instructions, summary_lines
 from tests.bench.conftest import bench
 
 RAW_FLAGS = ["3dnowprefetch", "abm", "adx", "aes", "avx", "avx2", "avx512_bf16", "avx512_vnni",  # py-cpuinfo
@@ -49,3 +51,9 @@ def test_env_prints_the_summary_and_all_on_asking():
     assert short.returncode == 0 and full.returncode == 0, short.stderr + full.stderr
     assert short.stdout.startswith("CPU ") and len(short.stdout.splitlines()) <= 12
     assert "logical_cores" in full.stdout and "flags" in full.stdout
+
+
+@pytest.mark.parametrize(("friendly", "shown"), [("2.5961 GHz", "2.6 GHz"), ("800.0000 MHz", "0.8 GHz"),
+                                                 ("3.7000 GHz", "3.7 GHz"), ("", None), ("fast", None)])
+def test_the_clock_reads_as_people_write_it(friendly, shown):
+    assert _ghz(friendly) == shown

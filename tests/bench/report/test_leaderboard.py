@@ -187,3 +187,10 @@ def test_csv_and_html_are_written_and_escaped(machines, tmp_path):
     assert table[table["newest"]]["machine"].unique().tolist() == [hostile.label]  # it finished last
     assert page.count('class="newest"') == table["newest"].sum() == 2  # its row and its gap
     assert not leaderboard(list(machines), "Slow box")["newest"].any()  # one finish time: none is newest
+
+
+def test_short_names_stay_apart_when_two_labels_start_alike():
+    """The terminal shows a label up to its first comma, unless that would make two machines look alike."""
+    labels = ["AMD EPYC, 2 cores", "AMD EPYC, 16 cores", "Intel Xeon (CI), 2 cores"]
+    assert [view.short_label(x, labels) for x in labels] == [
+        "AMD EPYC, 2 cores", "AMD EPYC, 16 cores", "Intel Xeon (CI)"]
