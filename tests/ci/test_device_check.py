@@ -136,6 +136,7 @@ def test_gpu_mode_fails_loudly_without_a_gpu(tmp_path):
     assert not (tmp_path / "out" / "results.jsonl").exists()
 
 
+@pytest.mark.slow  # the whole script with a real cell, ~35 s
 def test_cpu_mode_runs_a_gpu_check_cell_end_to_end_without_tensorflow(tmp_path):
     need_backend("torch")
     out = tmp_path / "out"

@@ -51,6 +51,7 @@ def _cell_record(tmp_path, monkeypatch, delay_s: float | None) -> dict:
     return record
 
 
+@pytest.mark.slow  # two real cells, ~40 s
 def test_the_input_verdict_follows_the_feed_not_the_machine(tmp_path, monkeypatch):
     """A feed slowed by a sleep per batch cannot pass 32 / 0.05 = 640 img/s (a hard bound, not timing), while
     the model-only measure of that same cell must not be held by the sleep; the native feed of the same
