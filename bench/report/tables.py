@@ -32,7 +32,7 @@ def _headline(df: pd.DataFrame) -> pd.DataFrame:
         for col, name in (("train_img_s", "training"), ("infer_img_s", "inference")):
             has = cells[(cells["mode"] == "throughput") & cells[col].notna()]
             best = has.loc[has[col].idxmax()] if not has.empty else None
-            row[f"best {name} images/s"] = math.nan if best is None else round(float(best[col]), 1)
+            row[f"best {name} images/s"] = math.nan if best is None else float(best[col])
             row[f"{name} setting"] = "" if best is None else setting_text(best) + _unsure(best)
         key = (pair, device)
         row["full training (est.)"] = (estimate_text(est.loc[key, "estimate_s"], int(est.loc[key, "epochs"]))
