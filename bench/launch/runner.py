@@ -66,11 +66,9 @@ def machine_of(env: dict[str, Any]) -> Machine:
     """What matrix expansion needs from env.json (validated and migrated by bench.results.loader, which
     gives an older env.json its packages, backend_gpus and gpu_count)."""
     try:
-        env = loader.validate_env(env)
+        env = loader.validate_machine_env(env)
     except loader.RecordError as exc:
         raise UserError(f"the machine's environment (env.json) does not validate: {exc}") from None
-    if env.get("logical_cores") is None:
-        raise UserError("the machine's environment (env.json) has no logical_cores count")
     packages = env.get("packages") or {}
     installed = {"tensorflow": bool(packages.get("tensorflow") or packages.get("tensorflow-cpu")),
                  "jax": bool(packages.get("jax")), "torch": bool(packages.get("torch"))}

@@ -231,6 +231,15 @@ def validate_env(raw: Any) -> dict[str, Any]:
     return env
 
 
+def validate_machine_env(raw: Any) -> dict[str, Any]:
+    """validate_env, and a logical_cores count (what expanding a matrix and checking a shared file need);
+    RecordError naming the field otherwise."""
+    env = validate_env(raw)
+    if env.get("logical_cores") is None:
+        raise RecordError("logical_cores", "is missing")
+    return env
+
+
 def load_env(run_dir: Path | str, need_cores: bool = True) -> dict[str, Any] | None:
     """RUN_DIR/env.json validated, None when absent; damaged (or, with need_cores, without a logical_cores
     count: the runner's) is a UserError in one line naming the file and the fix."""
