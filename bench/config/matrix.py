@@ -127,7 +127,12 @@ def load_matrix(name_or_path: str, overrides: Sequence[str] = ()) -> MatrixSpec:
                         "levels: [[include]] > table > list)") from None
     except OSError as exc:
         raise UserError(f"cannot read {path} ({exc.strerror or exc}); give a matrix .toml file") from None
-    return parse_matrix(apply_overrides(raw, overrides, str(path)), source=str(path), default_name=path.stem)
+    try:
+        return parse_matrix(apply_overrides(raw, overrides, str(path)), source=str(path), default_name=path.stem)
+    except UserError as exc:
+        if not overrides:
+            raise
+        raise UserError(f"{exc} (with --set {' --set '.join(overrides)})") from None
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Sequence[str], source: str) -> dict[str, Any]:

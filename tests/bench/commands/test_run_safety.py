@@ -44,9 +44,15 @@ def test_rep1_a_huge_timeout_is_refused_before_the_run_folder_exists(tmp_path, c
     assert not out.exists()
 
 
-def test_rep1_plan_refuses_it_too(capsys):
+def test_rep1_plan_refuses_it_too_naming_the_set_it_came_from(capsys):
     assert main(["plan", "--matrix", "ci", "--set", "timeout_s=1e7"]) == 2
     _one_line(capsys, "at most 604,800 (a week")
+
+
+def test_a_bad_value_from_set_names_the_set(capsys):
+    """The value came from the command line, not the preset: the line says so."""
+    assert main(["plan", "--matrix", "ci", "--set", "batch_size=0"]) == 2
+    _one_line(capsys, "(with --set batch_size=0)")
 
 
 @pytest.mark.parametrize("budget", ["nan", "-1"])
