@@ -128,7 +128,8 @@ def load_matrix(name_or_path: str, overrides: Sequence[str] = ()) -> MatrixSpec:
     except OSError as exc:
         raise UserError(f"cannot read {path} ({exc.strerror or exc}); give a matrix .toml file") from None
     try:
-        return parse_matrix(apply_overrides(raw, overrides, str(path)), source=str(path), default_name=path.stem)
+        changed = apply_overrides(raw, overrides, str(path))
+        return parse_matrix(changed, source=str(path), default_name=path.stem)
     except UserError as exc:
         if not overrides:
             raise
