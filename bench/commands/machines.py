@@ -14,7 +14,6 @@ HELP = ("the leaderboard: every machine of results/machines plus the runs or sha
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The command's arguments."""
     from bench.report.leaderboard import SORTS
-    from bench.results.shared import REGISTRY
 
     parser.add_argument("paths", type=Path, nargs="*", metavar="FILE_OR_RUN_DIR",
                         help="shared result files (bench share) or run folders to put among the registry's")
@@ -30,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--include-contended", action="store_true",
                         help="count cells flagged contended (other processes used over half a core while "
                              "they ran) in a machine's best figures")
-    parser.add_argument("--registry", type=Path, default=REGISTRY, metavar="DIR",
+    parser.add_argument("--registry", type=Path, default=None, metavar="DIR",
                         help="folder of shared files (default: the checkout's results/machines)")
     parser.add_argument("--csv", type=Path, default=None, metavar="FILE", help="also write the table as CSV")
     parser.add_argument("--html", type=Path, default=None, metavar="FILE",
@@ -43,13 +42,15 @@ def run(args: argparse.Namespace) -> int:
 
     from bench.report import leaderboard_view as view
     from bench.report.leaderboard import entries_from, filter_table, find_baseline, leaderboard, sort_table
+    from bench.results.shared import REGISTRY
 
-    entries, notes = entries_from(args.registry, args.paths)
+    registry = REGISTRY if args.registry is None else args.registry  # None: help shows no path of this disk
+    entries, notes = entries_from(registry, args.paths)
     baseline = find_baseline(entries, args.baseline)
     table = leaderboard(entries, baseline, include_contended=args.include_contended)
     table = sort_table(filter_table(table, args.pair, args.device), args.sort)
     console = Console(highlight=False)
-    console.print(f"{len(entries)} machines: {len(entries) - len(args.paths)} from {args.registry}, "
+    console.print(f"{len(entries)} machines: {len(entries) - len(args.paths)} from {registry}, "
                   f"{len(args.paths)} given", markup=False)
     view.print_terminal(table, baseline.label, console)
     for note in notes:
