@@ -11,6 +11,7 @@ import pandas as pd
 
 from bench.errors import UserError
 from bench.report.leaderboard import Entry, best_rows, entry_from_run, entry_from_shared, place
+from bench.report.numbers import number
 from bench.results.shared import REGISTRY, load_registry
 
 ABOUT = ("Each ratio is this machine's full-training speed over that machine's (2.0x: twice as fast), like "
@@ -134,16 +135,11 @@ def gpu_sentences(found: Among) -> list[str]:
         if ratios.empty:
             continue
         speed = 1 / ratios  # that machine's full-training speed over this one's
-        low, high = _times(speed.min()), _times(speed.max())
+        low, high = number(speed.min(), 2), number(speed.max(), 2)
         span = low if low == high else f"{low} to {high}"
         out.append(f"On the registry's GPU machine ({entry.label}), full trainings run {span} times as fast "
                    f"as here ({len(speed)} pair{'s' * (len(speed) != 1)} compared like for like).")
     return out
-
-
-def _times(value: float) -> str:
-    """A speed-up as people write it: 31, 4.2, 0.77."""
-    return f"{value:,.0f}" if value >= 10 else f"{value:.2g}"
 
 
 def _pair(row: pd.Series) -> str:

@@ -70,11 +70,6 @@ def read_records(run_dir: Path) -> list[dict[str, Any]]:
     return loader.load_records(run_dir).records
 
 
-def latest_status(run_dir: Path) -> dict[str, str]:
-    """cell_id -> status of its latest valid record (a retried cell's later record wins)."""
-    return loader.latest_status(read_records(run_dir))
-
-
 def bad_lines_note(run_dir: Path, bad: list[tuple[int, str]], moved: bool) -> str:
     """The one line that says which lines of results.jsonl are not JSON objects and where they went."""
     where = f"moved to {TORN} (their cells run again)" if moved else \

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bench.errors import UserError
-from bench.results import store
+from bench.results import loader, store
 
 
 def test_append_and_read_back(tmp_path):
@@ -16,7 +16,7 @@ def test_append_and_read_back(tmp_path):
     store.append_record(tmp_path, {"cell_id": "a", "status": "error"})
     store.append_record(tmp_path, {"cell_id": "b", "status": "timeout"})
     assert (tmp_path / "results.jsonl").read_text().count("\n") == 3
-    assert store.latest_status(tmp_path) == {"a": "error", "b": "timeout"}
+    assert loader.latest_status(store.read_records(tmp_path)) == {"a": "error", "b": "timeout"}
 
 
 def test_nan_is_refused_not_written(tmp_path):
@@ -53,7 +53,7 @@ def test_a_line_that_is_no_json_object_is_moved_aside_by_resume(tmp_path, bad, w
 
     a, c = _line(cell_id="a", status="skipped"), _line(cell_id="c", status="error")
     (tmp_path / "results.jsonl").write_text(a + bad + c)
-    assert store.latest_status(tmp_path) == {"a": "skipped", "c": "error"}
+    assert loader.latest_status(store.read_records(tmp_path)) == {"a": "skipped", "c": "error"}
     run = load_run(tmp_path)
     assert list(run.df["cell_id"]) == ["a", "c"]
     assert any(f"results.jsonl line 2: {why}; not a record" in n for n in run.notes)
@@ -83,7 +83,7 @@ def test_a_record_that_does_not_validate_stays_and_is_left_out(tmp_path, bad, wh
     a, c = _line(cell_id="a", status="skipped"), _line(cell_id="c", status="error")
     data = a + bad + c
     (tmp_path / "results.jsonl").write_text(data)
-    assert store.latest_status(tmp_path) == {"a": "skipped", "c": "error"}
+    assert loader.latest_status(store.read_records(tmp_path)) == {"a": "skipped", "c": "error"}
     run = load_run(tmp_path)
     assert list(run.df["cell_id"]) == ["a", "c"]
     assert any(n.startswith(f"{tmp_path / 'results.jsonl'} line 2: {why}") for n in run.notes), run.notes
