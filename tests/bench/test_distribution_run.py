@@ -167,6 +167,7 @@ def _user_run(out: Path, tf_config: str, matrix: Path, data: Path, env_json: Pat
                             stderr=subprocess.STDOUT, text=True)
 
 
+@pytest.mark.slow  # needs dist_run
 def test_two_runners_joined_by_user_tf_configs(dist_run, tmp_path):
     matrix = tmp_path / "m.toml"
     matrix.write_text(MATRIX.replace('["none", "mirrored", "multiworker"]', '"multiworker"')
@@ -187,6 +188,7 @@ def test_two_runners_joined_by_user_tf_configs(dist_run, tmp_path):
     assert (tmp_path / "machine1" / "logs" / f"{MULTI.cell_id}.worker1.log").exists()
 
 
+@pytest.mark.slow  # needs dist_run
 def test_user_cluster_of_another_size_is_a_one_line_error(dist_run, tmp_path):
     matrix = tmp_path / "m.toml"
     matrix.write_text(MATRIX.split("[[include]]")[0])
