@@ -7,9 +7,9 @@ beside it, higher is better) is judged by that ratio, since both sides share the
 moment: between two CI runs, raw times of one unchanged pipeline moved 2.2x, and a compute-only
 benchmark 1.4x. A pipeline benchmark is judged by its ratio of fastest epochs: epochs of both sides are
 bimodal here, so the ratio of medians flipped with the mode a median fell in (2.7x over three runs of
-one commit and its parent) while the ratio of fastest moved at most 1.4x. The others are judged by their
-fastest round. Large means REGRESSION_FACTOR. A benchmark
-that carries a ratio only in the latest run was measured differently before: it is listed, not judged.
+unchanged pipeline code) while the ratio of fastest moved at most 1.4x. The others are judged by their
+fastest round. Large means REGRESSION_FACTOR. A benchmark that carries a ratio only in the latest run
+was measured differently before: it is listed, not judged.
 """
 
 from __future__ import annotations
